@@ -1,0 +1,3 @@
+module github.com/outpost-edge/outpost/tars
+
+go 1.26

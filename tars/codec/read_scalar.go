@@ -1,0 +1,187 @@
+package codec
+
+import (
+	"encoding/binary"
+	"math"
+	"strconv"
+	"unsafe"
+)
+
+// readInt locates the integer field at tag and reads it, accepting ZERO_TAG
+// and the integer types up to max (narrower values are sign-extended).
+func (r *Reader) readInt(tag byte, require bool, max Type) (v int64, present bool, err error) {
+	typ, present, err := r.SkipToTag(tag, require)
+	if !present {
+		return 0, false, err
+	}
+	v, err = r.intPayload(typ, max, tag)
+	return v, err == nil, err
+}
+
+// readUint reads an unsigned IDL type from its widened wire type and checks
+// that the value fits.
+func (r *Reader) readUint(tag byte, require bool, wire Type, limit int64) (int64, bool, error) {
+	v, ok, err := r.readInt(tag, require, wire)
+	if ok && (v < 0 || v > limit) {
+		return 0, false, &Error{Err: ErrRange, Offset: r.off, Tag: int(tag),
+			Expected: "value in [0, " + strconv.FormatInt(limit, 10) + "]", Got: strconv.FormatInt(v, 10)}
+	}
+	return v, ok, err
+}
+
+// ReadBool reads an int8 field at tag; any non-zero value is true.
+func (r *Reader) ReadBool(v *bool, tag byte, require bool) error {
+	x, ok, err := r.readInt(tag, require, TypeByte)
+	if ok {
+		*v = x != 0
+	}
+	return err
+}
+
+// ReadInt8 reads the field at tag from ZERO_TAG or BYTE.
+func (r *Reader) ReadInt8(v *int8, tag byte, require bool) error {
+	x, ok, err := r.readInt(tag, require, TypeByte)
+	if ok {
+		*v = int8(x)
+	}
+	return err
+}
+
+// ReadInt16 reads the field at tag from ZERO_TAG, BYTE or SHORT.
+func (r *Reader) ReadInt16(v *int16, tag byte, require bool) error {
+	x, ok, err := r.readInt(tag, require, TypeShort)
+	if ok {
+		*v = int16(x)
+	}
+	return err
+}
+
+// ReadInt32 reads the field at tag from ZERO_TAG, BYTE, SHORT or INT. Enums
+// are read with ReadInt32.
+func (r *Reader) ReadInt32(v *int32, tag byte, require bool) error {
+	x, ok, err := r.readInt(tag, require, TypeInt)
+	if ok {
+		*v = int32(x)
+	}
+	return err
+}
+
+// ReadInt64 reads the field at tag from any integer type.
+func (r *Reader) ReadInt64(v *int64, tag byte, require bool) error {
+	x, ok, err := r.readInt(tag, require, TypeLong)
+	if ok {
+		*v = x
+	}
+	return err
+}
+
+// ReadUint8 reads an IDL unsigned byte (wire short); values outside
+// [0, 255] fail with ErrRange.
+func (r *Reader) ReadUint8(v *uint8, tag byte, require bool) error {
+	x, ok, err := r.readUint(tag, require, TypeShort, math.MaxUint8)
+	if ok {
+		*v = uint8(x)
+	}
+	return err
+}
+
+// ReadUint16 reads an IDL unsigned short (wire int); values outside
+// [0, 65535] fail with ErrRange.
+func (r *Reader) ReadUint16(v *uint16, tag byte, require bool) error {
+	x, ok, err := r.readUint(tag, require, TypeInt, math.MaxUint16)
+	if ok {
+		*v = uint16(x)
+	}
+	return err
+}
+
+// ReadUint32 reads an IDL unsigned int (wire long); values outside
+// [0, 2^32-1] fail with ErrRange.
+func (r *Reader) ReadUint32(v *uint32, tag byte, require bool) error {
+	x, ok, err := r.readUint(tag, require, TypeLong, math.MaxUint32)
+	if ok {
+		*v = uint32(x)
+	}
+	return err
+}
+
+// ReadFloat32 reads the field at tag from FLOAT or ZERO_TAG.
+func (r *Reader) ReadFloat32(v *float32, tag byte, require bool) error {
+	typ, present, err := r.SkipToTag(tag, require)
+	if !present {
+		return err
+	}
+	switch typ {
+	case TypeZero:
+		*v = 0
+	case TypeFloat:
+		b, err := r.take(4, tag)
+		if err != nil {
+			return err
+		}
+		*v = math.Float32frombits(binary.BigEndian.Uint32(b))
+	default:
+		return r.errMismatch(typ, "float (ZERO_TAG or FLOAT)", tag)
+	}
+	return nil
+}
+
+// ReadFloat64 reads the field at tag from DOUBLE, FLOAT or ZERO_TAG.
+func (r *Reader) ReadFloat64(v *float64, tag byte, require bool) error {
+	typ, present, err := r.SkipToTag(tag, require)
+	if !present {
+		return err
+	}
+	switch typ {
+	case TypeZero:
+		*v = 0
+	case TypeFloat:
+		b, err := r.take(4, tag)
+		if err != nil {
+			return err
+		}
+		*v = float64(math.Float32frombits(binary.BigEndian.Uint32(b)))
+	case TypeDouble:
+		b, err := r.take(8, tag)
+		if err != nil {
+			return err
+		}
+		*v = math.Float64frombits(binary.BigEndian.Uint64(b))
+	default:
+		return r.errMismatch(typ, "double (ZERO_TAG, FLOAT or DOUBLE)", tag)
+	}
+	return nil
+}
+
+// readString locates a STRING1 or STRING4 field and returns its bytes,
+// which alias the input.
+func (r *Reader) readString(tag byte, require bool) ([]byte, bool, error) {
+	typ, present, err := r.SkipToTag(tag, require)
+	if !present {
+		return nil, false, err
+	}
+	if typ != TypeString1 && typ != TypeString4 {
+		return nil, false, r.errMismatch(typ, "string (STRING1 or STRING4)", tag)
+	}
+	b, err := r.stringPayload(typ, tag)
+	return b, err == nil, err
+}
+
+// ReadString reads a STRING1 or STRING4 field into a new string.
+func (r *Reader) ReadString(v *string, tag byte, require bool) error {
+	b, ok, err := r.readString(tag, require)
+	if ok {
+		*v = string(b)
+	}
+	return err
+}
+
+// ReadStringNoCopy is ReadString without the copy: *v aliases the input,
+// which must then stay unmodified for as long as *v is used.
+func (r *Reader) ReadStringNoCopy(v *string, tag byte, require bool) error {
+	b, ok, err := r.readString(tag, require)
+	if ok {
+		*v = unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	return err
+}

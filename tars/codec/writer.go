@@ -1,0 +1,209 @@
+package codec
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Writer encodes TARS fields by appending to a byte slice.
+//
+// Writing to memory cannot fail, so the Write methods return nothing. The
+// only values that cannot be encoded at all (strings, byte slices and
+// counts beyond the wire's 32-bit limits) set a sticky error reported by Err
+// and are otherwise dropped. The zero Writer is ready to use.
+type Writer struct {
+	buf []byte
+	err error
+}
+
+// NewWriter returns a Writer that appends to buf[:0], reusing its capacity.
+func NewWriter(buf []byte) *Writer { return &Writer{buf: buf[:0]} }
+
+// Reset empties the Writer, keeping its buffer's capacity, and clears Err.
+func (w *Writer) Reset() { w.buf, w.err = w.buf[:0], nil }
+
+// Bytes returns the encoded bytes. They alias the Writer's buffer and are
+// valid until the next write or Reset.
+func (w *Writer) Bytes() []byte { return w.buf }
+
+// Len returns the number of bytes written.
+func (w *Writer) Len() int { return len(w.buf) }
+
+// Err returns the first error recorded by a write (always wraps ErrTooLarge),
+// or nil.
+func (w *Writer) Err() error { return w.err }
+
+// Grow ensures room for n more bytes without reallocating.
+func (w *Writer) Grow(n int) {
+	if cap(w.buf)-len(w.buf) < n {
+		nb := make([]byte, len(w.buf), 2*cap(w.buf)+n)
+		copy(nb, w.buf)
+		w.buf = nb
+	}
+}
+
+// WriteRaw appends p verbatim, without a head. It is meant for bytes that
+// are already encoded fields.
+func (w *Writer) WriteRaw(p []byte) { w.buf = append(w.buf, p...) }
+
+// WriteHead writes a field head: one byte for tags below 15, two otherwise.
+func (w *Writer) WriteHead(typ Type, tag byte) {
+	if tag < 15 {
+		w.buf = append(w.buf, tag<<4|byte(typ))
+	} else {
+		w.buf = append(w.buf, 0xF0|byte(typ), tag)
+	}
+}
+
+// WriteBool writes v as int8: false as ZERO_TAG, true as BYTE 1.
+func (w *Writer) WriteBool(tag byte, v bool) {
+	if v {
+		w.WriteHead(TypeByte, tag)
+		w.buf = append(w.buf, 1)
+	} else {
+		w.WriteHead(TypeZero, tag)
+	}
+}
+
+// WriteInt8 writes v compacted (ZERO_TAG for 0).
+func (w *Writer) WriteInt8(tag byte, v int8) { w.WriteInt64(tag, int64(v)) }
+
+// WriteInt16 writes v in the narrowest integer type that holds it.
+func (w *Writer) WriteInt16(tag byte, v int16) { w.WriteInt64(tag, int64(v)) }
+
+// WriteInt32 writes v in the narrowest integer type that holds it. Enums are
+// written with WriteInt32.
+func (w *Writer) WriteInt32(tag byte, v int32) { w.WriteInt64(tag, int64(v)) }
+
+// WriteInt64 writes v in the narrowest integer type that holds it: ZERO_TAG
+// for 0, then BYTE, SHORT, INT or LONG.
+func (w *Writer) WriteInt64(tag byte, v int64) {
+	switch {
+	case v == 0:
+		w.WriteHead(TypeZero, tag)
+	case v >= math.MinInt8 && v <= math.MaxInt8:
+		w.WriteHead(TypeByte, tag)
+		w.buf = append(w.buf, byte(v))
+	case v >= math.MinInt16 && v <= math.MaxInt16:
+		w.WriteHead(TypeShort, tag)
+		w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(v))
+	case v >= math.MinInt32 && v <= math.MaxInt32:
+		w.WriteHead(TypeInt, tag)
+		w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(v))
+	default:
+		w.WriteHead(TypeLong, tag)
+		w.buf = binary.BigEndian.AppendUint64(w.buf, uint64(v))
+	}
+}
+
+// WriteUint8 writes an IDL unsigned byte, widened to short.
+func (w *Writer) WriteUint8(tag byte, v uint8) { w.WriteInt64(tag, int64(v)) }
+
+// WriteUint16 writes an IDL unsigned short, widened to int.
+func (w *Writer) WriteUint16(tag byte, v uint16) { w.WriteInt64(tag, int64(v)) }
+
+// WriteUint32 writes an IDL unsigned int, widened to long.
+func (w *Writer) WriteUint32(tag byte, v uint32) { w.WriteInt64(tag, int64(v)) }
+
+// WriteFloat32 writes v as FLOAT; floats are never compacted.
+func (w *Writer) WriteFloat32(tag byte, v float32) {
+	w.WriteHead(TypeFloat, tag)
+	w.buf = binary.BigEndian.AppendUint32(w.buf, math.Float32bits(v))
+}
+
+// WriteFloat64 writes v as DOUBLE; doubles are never compacted.
+func (w *Writer) WriteFloat64(tag byte, v float64) {
+	w.WriteHead(TypeDouble, tag)
+	w.buf = binary.BigEndian.AppendUint64(w.buf, math.Float64bits(v))
+}
+
+// WriteString writes v as STRING1 if it is at most 255 bytes long and as
+// STRING4 otherwise. The bytes are not checked for UTF-8.
+func (w *Writer) WriteString(tag byte, v string) {
+	if len(v) <= math.MaxUint8 {
+		w.WriteHead(TypeString1, tag)
+		w.buf = append(w.buf, byte(len(v)))
+	} else {
+		if uint64(len(v)) > math.MaxUint32 {
+			w.fail(tag, "string longer than 4 GiB")
+			return
+		}
+		w.WriteHead(TypeString4, tag)
+		w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(len(v)))
+	}
+	w.buf = append(w.buf, v...)
+}
+
+// WriteBytes writes an IDL vector<byte> as a SIMPLE_LIST.
+func (w *Writer) WriteBytes(tag byte, v []byte) {
+	if uint64(len(v)) > math.MaxInt32 {
+		w.fail(tag, "byte vector longer than 2 GiB")
+		return
+	}
+	w.WriteHead(TypeSimpleList, tag)
+	w.buf = append(w.buf, byte(TypeByte)) // nested head: BYTE at tag 0
+	w.WriteInt64(0, int64(len(v)))
+	w.buf = append(w.buf, v...)
+}
+
+// WriteUint8s writes an IDL vector<unsigned byte>: a LIST whose elements are
+// compacted shorts (0 as ZERO_TAG, 1-127 as BYTE, 128-255 as SHORT), as
+// tars2go and tars2cpp do. It is not a SIMPLE_LIST.
+func (w *Writer) WriteUint8s(tag byte, v []uint8) {
+	if !w.WriteListHead(tag, len(v)) {
+		return
+	}
+	for _, b := range v {
+		w.WriteInt64(0, int64(b))
+	}
+}
+
+// WriteListHead writes a LIST head and the element count n. The caller then
+// writes n elements at tag 0. It reports false (and sets Err) if n does not
+// fit the wire's int32 count.
+func (w *Writer) WriteListHead(tag byte, n int) bool {
+	if uint64(n) > math.MaxInt32 {
+		w.fail(tag, "list count beyond int32")
+		return false
+	}
+	w.WriteHead(TypeList, tag)
+	w.WriteInt64(0, int64(n))
+	return true
+}
+
+// WriteMapHead writes a MAP head and the entry count n. The caller then
+// writes n pairs: each key at tag 0, then its value at tag 1. It reports
+// false (and sets Err) if n does not fit the wire's int32 count.
+func (w *Writer) WriteMapHead(tag byte, n int) bool {
+	if uint64(n) > math.MaxInt32 {
+		w.fail(tag, "map count beyond int32")
+		return false
+	}
+	w.WriteHead(TypeMap, tag)
+	w.WriteInt64(0, int64(n))
+	return true
+}
+
+// WriteStructBegin writes STRUCT_BEGIN at tag. The struct's fields follow in
+// ascending tag order, then WriteStructEnd.
+func (w *Writer) WriteStructBegin(tag byte) { w.WriteHead(TypeStructBegin, tag) }
+
+// WriteStructEnd writes STRUCT_END (always at tag 0: the byte 0x0B).
+func (w *Writer) WriteStructEnd() { w.buf = append(w.buf, byte(TypeStructEnd)) }
+
+// WriteStruct writes s framed as a nested struct at tag: STRUCT_BEGIN, the
+// fields written by s.WriteFields, STRUCT_END.
+func (w *Writer) WriteStruct(tag byte, s Struct) error {
+	w.WriteStructBegin(tag)
+	if err := s.WriteFields(w); err != nil {
+		return err
+	}
+	w.WriteStructEnd()
+	return nil
+}
+
+func (w *Writer) fail(tag byte, msg string) {
+	if w.err == nil {
+		w.err = &Error{Err: ErrTooLarge, Offset: len(w.buf), Tag: int(tag), Msg: msg}
+	}
+}

@@ -23,8 +23,16 @@ func TestWidening(t *testing.T) {
 		read func(r *codec.Reader) (int64, error)
 	}{
 		{"int8", codec.TypeByte, func(r *codec.Reader) (int64, error) { var v int8; err := r.ReadInt8(&v, 1, true); return int64(v), err }},
-		{"int16", codec.TypeShort, func(r *codec.Reader) (int64, error) { var v int16; err := r.ReadInt16(&v, 1, true); return int64(v), err }},
-		{"int32", codec.TypeInt, func(r *codec.Reader) (int64, error) { var v int32; err := r.ReadInt32(&v, 1, true); return int64(v), err }},
+		{"int16", codec.TypeShort, func(r *codec.Reader) (int64, error) {
+			var v int16
+			err := r.ReadInt16(&v, 1, true)
+			return int64(v), err
+		}},
+		{"int32", codec.TypeInt, func(r *codec.Reader) (int64, error) {
+			var v int32
+			err := r.ReadInt32(&v, 1, true)
+			return int64(v), err
+		}},
 		{"int64", codec.TypeLong, func(r *codec.Reader) (int64, error) { var v int64; err := r.ReadInt64(&v, 1, true); return v, err }},
 	}
 	for _, rd := range readers {

@@ -1,0 +1,123 @@
+package protocol
+
+import "github.com/outpost-edge/outpost/tars/codec"
+
+// RequestPacket is the RPC request (RequestF.tars, tags 1-10). The field
+// comments give the IDL names.
+type RequestPacket struct {
+	Version     int16             // 1 iVersion: VersionTars, VersionTUP3, VersionJSON, ...
+	PacketType  int8              // 2 cPacketType: PacketNormal or PacketOneway
+	MessageType int32             // 3 iMessageType: MessageType* bits
+	RequestID   int32             // 4 iRequestId: echoed in the response; 0 is reserved for push
+	ServantName string            // 5 sServantName, e.g. "TestApp.HelloGo.SayHelloObj"
+	FuncName    string            // 6 sFuncName: the IDL function name
+	Buffer      []byte            // 7 sBuffer: the encoded arguments
+	Timeout     int32             // 8 iTimeout: the client's timeout in milliseconds
+	Context     map[string]string // 9 context: business context
+	Status      map[string]string // 10 status: framework context (Status* keys)
+}
+
+// ResponsePacket is the RPC response (RequestF.tars, tags 1-9).
+type ResponsePacket struct {
+	Version     int16             // 1 iVersion: echoes the request
+	PacketType  int8              // 2 cPacketType
+	RequestID   int32             // 3 iRequestId: echoes the request
+	MessageType int32             // 4 iMessageType
+	Ret         int32             // 5 iRet: a result code such as ServerSuccess
+	Buffer      []byte            // 6 sBuffer: return value at tag 0, out-parameters at theirs
+	Status      map[string]string // 7 status: always written
+	ResultDesc  string            // 8 sResultDesc: written only when non-empty
+	Context     map[string]string // 9 context: written only when non-empty
+}
+
+var (
+	_ codec.Struct = (*RequestPacket)(nil)
+	_ codec.Struct = (*ResponsePacket)(nil)
+)
+
+// WriteFields writes all ten fields as a bare sequence.
+func (p *RequestPacket) WriteFields(w *codec.Writer) error {
+	w.WriteInt16(1, p.Version)
+	w.WriteInt8(2, p.PacketType)
+	w.WriteInt32(3, p.MessageType)
+	w.WriteInt32(4, p.RequestID)
+	w.WriteString(5, p.ServantName)
+	w.WriteString(6, p.FuncName)
+	w.WriteBytes(7, p.Buffer)
+	w.WriteInt32(8, p.Timeout)
+	writeStringMap(w, 9, p.Context)
+	writeStringMap(w, 10, p.Status)
+	return w.Err()
+}
+
+// ReadFields resets p and reads its fields; absent fields stay zero.
+// Strings and Buffer are copied.
+func (p *RequestPacket) ReadFields(r *codec.Reader) error { return p.read(r, false) }
+
+// Decode decodes a frame body (the bytes after the length) into p.
+func (p *RequestPacket) Decode(body []byte) error { return decode(body, p.read, false) }
+
+// DecodeNoCopy is Decode, but Buffer and the strings (map keys and values
+// included) alias body, which must then stay unmodified while p is in use.
+func (p *RequestPacket) DecodeNoCopy(body []byte) error { return decode(body, p.read, true) }
+
+func (p *RequestPacket) read(r *codec.Reader, noCopy bool) error {
+	*p = RequestPacket{}
+	f := fieldReader{r: r, noCopy: noCopy}
+	f.int16(&p.Version, 1)
+	f.int8(&p.PacketType, 2)
+	f.int32(&p.MessageType, 3)
+	f.int32(&p.RequestID, 4)
+	f.string(&p.ServantName, 5)
+	f.string(&p.FuncName, 6)
+	f.bytes(&p.Buffer, 7)
+	f.int32(&p.Timeout, 8)
+	f.stringMap(&p.Context, 9)
+	f.stringMap(&p.Status, 10)
+	return f.err
+}
+
+// WriteFields writes the fields as a bare sequence: tags 1-7 always, 8 and
+// 9 only when non-empty (as TarsGo does).
+func (p *ResponsePacket) WriteFields(w *codec.Writer) error {
+	w.WriteInt16(1, p.Version)
+	w.WriteInt8(2, p.PacketType)
+	w.WriteInt32(3, p.RequestID)
+	w.WriteInt32(4, p.MessageType)
+	w.WriteInt32(5, p.Ret)
+	w.WriteBytes(6, p.Buffer)
+	writeStringMap(w, 7, p.Status)
+	if p.ResultDesc != "" {
+		w.WriteString(8, p.ResultDesc)
+	}
+	if len(p.Context) != 0 {
+		writeStringMap(w, 9, p.Context)
+	}
+	return w.Err()
+}
+
+// ReadFields resets p and reads its fields; absent fields stay zero.
+// Strings and Buffer are copied.
+func (p *ResponsePacket) ReadFields(r *codec.Reader) error { return p.read(r, false) }
+
+// Decode decodes a frame body (the bytes after the length) into p.
+func (p *ResponsePacket) Decode(body []byte) error { return decode(body, p.read, false) }
+
+// DecodeNoCopy is Decode, but Buffer and the strings alias body, which must
+// then stay unmodified while p is in use.
+func (p *ResponsePacket) DecodeNoCopy(body []byte) error { return decode(body, p.read, true) }
+
+func (p *ResponsePacket) read(r *codec.Reader, noCopy bool) error {
+	*p = ResponsePacket{}
+	f := fieldReader{r: r, noCopy: noCopy}
+	f.int16(&p.Version, 1)
+	f.int8(&p.PacketType, 2)
+	f.int32(&p.RequestID, 3)
+	f.int32(&p.MessageType, 4)
+	f.int32(&p.Ret, 5)
+	f.bytes(&p.Buffer, 6)
+	f.stringMap(&p.Status, 7)
+	f.string(&p.ResultDesc, 8)
+	f.stringMap(&p.Context, 9)
+	return f.err
+}

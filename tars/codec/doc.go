@@ -52,6 +52,6 @@
 // container elements, RPC arguments) are framed by STRUCT_BEGIN and
 // STRUCT_END; Writer.WriteStruct and Reader.ReadStruct add that framing and
 // skip unknown trailing fields before STRUCT_END. The methods are not named
-// WriteTo and ReadFrom, as in TarsGo, because those names belong to io.WriterTo
-// and io.ReaderFrom and go vet rejects other signatures for them.
+// WriteTo and ReadFrom, as in TarsGo, because in Go those names promise the
+// io.WriterTo and io.ReaderFrom signatures.
 package codec

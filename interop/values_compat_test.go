@@ -123,8 +123,8 @@ func TestValuesBothWays(t *testing.T) {
 					t.Fatalf("tag %d: Outpost and TarsGo bytes differ:\n% X\n% X", tag, head(op), head(tg))
 				}
 				for name, got := range map[string]func() (any, error){
-					"TarsGo reads Outpost": func() (any, error) { return tgUnframe(v, op, tag) },
-					"Outpost reads TarsGo": func() (any, error) { return opUnframe(v, tg, tag) },
+					"TarsGo reads Outpost":  func() (any, error) { return tgUnframe(v, op, tag) },
+					"Outpost reads TarsGo":  func() (any, error) { return opUnframe(v, tg, tag) },
 					"Outpost reads Outpost": func() (any, error) { return opUnframe(v, op, tag) },
 				} {
 					x, err := got()

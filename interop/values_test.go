@@ -170,6 +170,9 @@ func blob(v []byte) val {
 }
 
 func toInt8(b []byte) []int8 {
+	if len(b) == 0 {
+		return nil // as TarsGo reads an empty vector
+	}
 	out := make([]int8, len(b))
 	for i, x := range b {
 		out[i] = int8(x)

@@ -78,14 +78,31 @@ func (e *Everything) ResetDefault() {
 	*e = Everything{Ub: 200, Us: 60000, Ui: 4000000000, Color: ColorBlue, FarTag: "far"}
 }
 
-func writePoints(w *codec.Writer, tag byte, v []Point) error {
+// writePoint and readPoint frame a nested Point. Calling the methods on the
+// concrete type, rather than through Writer.WriteStruct and
+// Reader.ReadStruct, keeps map keys and values from escaping to the heap.
+func writePoint(w *codec.Writer, tag byte, p *Point) {
+	w.WriteStructBegin(tag)
+	_ = p.WriteFields(w)
+	w.WriteStructEnd()
+}
+
+func readPoint(r *codec.Reader, tag byte, require bool, p *Point) error {
+	ok, err := r.ReadStructBegin(tag, require)
+	if !ok {
+		return err
+	}
+	if err := p.ReadFields(r); err != nil {
+		return err
+	}
+	return r.SkipToStructEnd()
+}
+
+func writePoints(w *codec.Writer, tag byte, v []Point) {
 	w.WriteListHead(tag, len(v))
 	for i := range v {
-		if err := w.WriteStruct(0, &v[i]); err != nil {
-			return err
-		}
+		writePoint(w, 0, &v[i])
 	}
-	return nil
 }
 
 func readPoints(r *codec.Reader, tag byte, require bool, v *[]Point) error {
@@ -95,7 +112,7 @@ func readPoints(r *codec.Reader, tag byte, require bool, v *[]Point) error {
 	}
 	s := make([]Point, n)
 	for i := range s {
-		if err := r.ReadStruct(&s[i], 0, true); err != nil {
+		if err := readPoint(r, 0, true, &s[i]); err != nil {
 			return err
 		}
 	}
@@ -151,15 +168,11 @@ func (e *Everything) WriteFields(w *codec.Writer) error {
 		w.WriteMapHead(16, len(e.ByID))
 		for k, v := range e.ByID {
 			w.WriteInt32(0, k)
-			if err := w.WriteStruct(1, &v); err != nil {
-				return err
-			}
+			writePoint(w, 1, &v)
 		}
 	}
 	if len(e.Path) > 0 {
-		if err := writePoints(w, 17, e.Path); err != nil {
-			return err
-		}
+		writePoints(w, 17, e.Path)
 	}
 	if e.Color != ColorBlue {
 		w.WriteInt32(18, int32(e.Color))
@@ -177,17 +190,13 @@ func (e *Everything) WriteFields(w *codec.Writer) error {
 		w.WriteMapHead(20, len(e.Groups))
 		for k, v := range e.Groups {
 			w.WriteString(0, k)
-			if err := writePoints(w, 1, v); err != nil {
-				return err
-			}
+			writePoints(w, 1, v)
 		}
 	}
 	if len(e.Names) > 0 {
 		w.WriteMapHead(21, len(e.Names))
 		for k, v := range e.Names {
-			if err := w.WriteStruct(0, &k); err != nil {
-				return err
-			}
+			writePoint(w, 0, &k)
 			w.WriteString(1, v)
 		}
 	}
@@ -288,7 +297,7 @@ func (e *Everything) ReadFields(r *codec.Reader) error {
 			if err := r.ReadInt32(&k, 0, true); err != nil {
 				return err
 			}
-			if err := r.ReadStruct(&v, 1, true); err != nil {
+			if err := readPoint(r, 1, true, &v); err != nil {
 				return err
 			}
 			e.ByID[k] = v
@@ -342,7 +351,7 @@ func (e *Everything) ReadFields(r *codec.Reader) error {
 		for range n {
 			var k Point
 			var v string
-			if err := r.ReadStruct(&k, 0, true); err != nil {
+			if err := readPoint(r, 0, true, &k); err != nil {
 				return err
 			}
 			if err := r.ReadString(&v, 1, true); err != nil {

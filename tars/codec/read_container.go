@@ -92,11 +92,11 @@ func (r *Reader) readByteVector(tag byte, require bool) (b []byte, copied, prese
 }
 
 // ReadBytes reads an IDL vector<byte> into a new slice, from either a
-// SIMPLE_LIST or a LIST of int8.
+// SIMPLE_LIST or a LIST of int8. In no-copy mode it is ReadBytesNoCopy.
 func (r *Reader) ReadBytes(v *[]byte, tag byte, require bool) error {
 	b, copied, ok, err := r.readByteVector(tag, require)
 	if ok {
-		if !copied {
+		if !copied && !r.noCopy {
 			b = append(make([]byte, 0, len(b)), b...)
 		}
 		*v = b

@@ -10,6 +10,20 @@ import (
 // readInt locates the integer field at tag and reads it, accepting ZERO_TAG
 // and the integer types up to max (narrower values are sign-extended).
 func (r *Reader) readInt(tag byte, require bool, max Type) (v int64, present bool, err error) {
+	// Fast path: the next field is the wanted one, with a one-byte head and
+	// an acceptable type, and at least 8 bytes follow the head: load them
+	// and keep the payload's n top bytes, sign-extended.
+	if off := r.off; off+9 <= len(r.buf) && tag < 15 {
+		h := r.buf[off]
+		if typ := Type(h & 0x0F); h>>4 == tag && typ <= max {
+			n := 1 << typ
+			r.off = off + 1 + n
+			return int64(binary.BigEndian.Uint64(r.buf[off+1:])) >> (64 - 8*n), true, nil
+		} else if h == tag<<4|byte(TypeZero) {
+			r.off = off + 1
+			return 0, true, nil
+		}
+	}
 	typ, present, err := r.SkipToTag(tag, require)
 	if !present {
 		return 0, false, err
@@ -167,11 +181,16 @@ func (r *Reader) readString(tag byte, require bool) ([]byte, bool, error) {
 	return b, err == nil, err
 }
 
-// ReadString reads a STRING1 or STRING4 field into a new string.
+// ReadString reads a STRING1 or STRING4 field into a new string (or, in
+// no-copy mode, into a string aliasing the input).
 func (r *Reader) ReadString(v *string, tag byte, require bool) error {
 	b, ok, err := r.readString(tag, require)
 	if ok {
-		*v = string(b)
+		if r.noCopy {
+			*v = unsafe.String(unsafe.SliceData(b), len(b))
+		} else {
+			*v = string(b)
+		}
 	}
 	return err
 }

@@ -18,14 +18,31 @@ type Reader struct {
 	off      int
 	depth    int
 	maxDepth int
+	noCopy   bool
 }
 
 // NewReader returns a Reader positioned at the start of b.
 func NewReader(b []byte) *Reader { return &Reader{buf: b, maxDepth: DefaultMaxDepth} }
 
-// Reset makes r read b from its start. The depth limit is kept.
-func (r *Reader) Reset(b []byte) {
-	r.buf, r.off, r.depth = b, 0, 0
+// NewReaderNoCopy is NewReader in no-copy mode (see ResetNoCopy).
+func NewReaderNoCopy(b []byte) *Reader {
+	return &Reader{buf: b, maxDepth: DefaultMaxDepth, noCopy: true}
+}
+
+// Reset makes r read b from its start, copying strings and byte vectors
+// out of it. The depth limit is kept.
+func (r *Reader) Reset(b []byte) { r.reset(b, false) }
+
+// ResetNoCopy makes r read b from its start in no-copy mode: ReadString and
+// ReadBytes then behave like ReadStringNoCopy and ReadBytesNoCopy, so
+// decoded values alias b. Use it when b is never modified afterwards, for
+// example a private copy of a frame: one copy of the input then replaces
+// one allocation per string, at the price of keeping all of b alive while
+// any decoded string is.
+func (r *Reader) ResetNoCopy(b []byte) { r.reset(b, true) }
+
+func (r *Reader) reset(b []byte, noCopy bool) {
+	r.buf, r.off, r.depth, r.noCopy = b, 0, 0, noCopy
 	if r.maxDepth == 0 {
 		r.maxDepth = DefaultMaxDepth
 	}

@@ -1,6 +1,7 @@
 package codec_test
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"testing"
@@ -265,5 +266,47 @@ func TestErrorMessage(t *testing.T) {
 	const want = "tars codec: type mismatch at offset 1, tag 1: expected int32 (ZERO_TAG, BYTE, SHORT or INT), got STRING1"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+}
+
+func TestNoCopyMode(t *testing.T) {
+	in := unhex(t, "16 02 68 69 2D 00 00 02 01 02")
+	r := codec.NewReaderNoCopy(in)
+	var s string
+	var b []byte
+	if err := r.ReadString(&s, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReadBytes(&b, 2, true); err != nil {
+		t.Fatal(err)
+	}
+	in[2], in[8] = 'H', 9
+	if s != "Hi" || b[0] != 9 {
+		t.Fatalf("no-copy mode copied: %q % X", s, b)
+	}
+	// Reset returns to copying.
+	r.Reset(in)
+	if err := r.ReadString(&s, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	in[2] = 'h'
+	if s != "Hi" {
+		t.Fatalf("Reset kept no-copy mode: %q", s)
+	}
+}
+
+func TestIntFastPathNearEnd(t *testing.T) {
+	// The fast path needs 8 bytes after the head; the same values must
+	// decode at the very end of the input.
+	for _, v := range []int64{0, 1, -1, 300, -70000, 1 << 40} {
+		w := codec.NewWriter(nil)
+		w.WriteInt64(3, v)
+		long := append(bytes.Clone(w.Bytes()), bytes.Repeat([]byte{0x4C}, 9)...)
+		for _, in := range [][]byte{w.Bytes(), long} {
+			var got int64
+			if err := codec.NewReader(in).ReadInt64(&got, 3, true); err != nil || got != v {
+				t.Fatalf("%d from % X: %d %v", v, in, got, err)
+			}
+		}
 	}
 }

@@ -47,13 +47,7 @@ func (w *Writer) Grow(n int) {
 func (w *Writer) WriteRaw(p []byte) { w.buf = append(w.buf, p...) }
 
 // WriteHead writes a field head: one byte for tags below 15, two otherwise.
-func (w *Writer) WriteHead(typ Type, tag byte) {
-	if tag < 15 {
-		w.buf = append(w.buf, tag<<4|byte(typ))
-	} else {
-		w.buf = append(w.buf, 0xF0|byte(typ), tag)
-	}
-}
+func (w *Writer) WriteHead(typ Type, tag byte) { w.buf = appendHead(w.buf, typ, tag) }
 
 // WriteBool writes v as int8: false as ZERO_TAG, true as BYTE 1.
 func (w *Writer) WriteBool(tag byte, v bool) {
@@ -78,22 +72,33 @@ func (w *Writer) WriteInt32(tag byte, v int32) { w.WriteInt64(tag, int64(v)) }
 // WriteInt64 writes v in the narrowest integer type that holds it: ZERO_TAG
 // for 0, then BYTE, SHORT, INT or LONG.
 func (w *Writer) WriteInt64(tag byte, v int64) {
+	typ, n := intType(v)
+	buf := appendHead(w.buf, typ, tag)
+	// Append the low n bytes of v, big-endian: shift them to the top of a
+	// uint64, append all eight and keep n (one bounds check, no branches).
+	w.buf = binary.BigEndian.AppendUint64(buf, uint64(v)<<(64-8*n))[:len(buf)+n]
+}
+
+// intType returns the narrowest integer type holding v and its payload size.
+func intType(v int64) (Type, int) {
 	switch {
 	case v == 0:
-		w.WriteHead(TypeZero, tag)
+		return TypeZero, 0
 	case v >= math.MinInt8 && v <= math.MaxInt8:
-		w.WriteHead(TypeByte, tag)
-		w.buf = append(w.buf, byte(v))
+		return TypeByte, 1
 	case v >= math.MinInt16 && v <= math.MaxInt16:
-		w.WriteHead(TypeShort, tag)
-		w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(v))
+		return TypeShort, 2
 	case v >= math.MinInt32 && v <= math.MaxInt32:
-		w.WriteHead(TypeInt, tag)
-		w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(v))
-	default:
-		w.WriteHead(TypeLong, tag)
-		w.buf = binary.BigEndian.AppendUint64(w.buf, uint64(v))
+		return TypeInt, 4
 	}
+	return TypeLong, 8
+}
+
+func appendHead(buf []byte, typ Type, tag byte) []byte {
+	if tag < 15 {
+		return append(buf, tag<<4|byte(typ))
+	}
+	return append(buf, 0xF0|byte(typ), tag)
 }
 
 // WriteUint8 writes an IDL unsigned byte, widened to short.
@@ -107,29 +112,24 @@ func (w *Writer) WriteUint32(tag byte, v uint32) { w.WriteInt64(tag, int64(v)) }
 
 // WriteFloat32 writes v as FLOAT; floats are never compacted.
 func (w *Writer) WriteFloat32(tag byte, v float32) {
-	w.WriteHead(TypeFloat, tag)
-	w.buf = binary.BigEndian.AppendUint32(w.buf, math.Float32bits(v))
+	w.buf = binary.BigEndian.AppendUint32(appendHead(w.buf, TypeFloat, tag), math.Float32bits(v))
 }
 
 // WriteFloat64 writes v as DOUBLE; doubles are never compacted.
 func (w *Writer) WriteFloat64(tag byte, v float64) {
-	w.WriteHead(TypeDouble, tag)
-	w.buf = binary.BigEndian.AppendUint64(w.buf, math.Float64bits(v))
+	w.buf = binary.BigEndian.AppendUint64(appendHead(w.buf, TypeDouble, tag), math.Float64bits(v))
 }
 
 // WriteString writes v as STRING1 if it is at most 255 bytes long and as
 // STRING4 otherwise. The bytes are not checked for UTF-8.
 func (w *Writer) WriteString(tag byte, v string) {
 	if len(v) <= math.MaxUint8 {
-		w.WriteHead(TypeString1, tag)
-		w.buf = append(w.buf, byte(len(v)))
+		w.buf = append(appendHead(w.buf, TypeString1, tag), byte(len(v)))
+	} else if uint64(len(v)) <= math.MaxUint32 {
+		w.buf = binary.BigEndian.AppendUint32(appendHead(w.buf, TypeString4, tag), uint32(len(v)))
 	} else {
-		if uint64(len(v)) > math.MaxUint32 {
-			w.fail(tag, "string longer than 4 GiB")
-			return
-		}
-		w.WriteHead(TypeString4, tag)
-		w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(len(v)))
+		w.fail(tag, "string longer than 4 GiB")
+		return
 	}
 	w.buf = append(w.buf, v...)
 }
@@ -140,8 +140,7 @@ func (w *Writer) WriteBytes(tag byte, v []byte) {
 		w.fail(tag, "byte vector longer than 2 GiB")
 		return
 	}
-	w.WriteHead(TypeSimpleList, tag)
-	w.buf = append(w.buf, byte(TypeByte)) // nested head: BYTE at tag 0
+	w.buf = append(appendHead(w.buf, TypeSimpleList, tag), byte(TypeByte)) // nested head: BYTE at tag 0
 	w.WriteInt64(0, int64(len(v)))
 	w.buf = append(w.buf, v...)
 }

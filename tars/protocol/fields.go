@@ -5,9 +5,8 @@ import "github.com/outpost-edge/outpost/tars/codec"
 // fieldReader reads the packets' fields leniently (every field optional)
 // and keeps the first error, so that the packet readers stay flat.
 type fieldReader struct {
-	r      *codec.Reader
-	noCopy bool
-	err    error
+	r   *codec.Reader
+	err error
 }
 
 func (f *fieldReader) int8(v *int8, tag byte) {
@@ -34,22 +33,14 @@ func (f *fieldReader) str(v *string, tag byte, require bool) {
 	if f.err != nil {
 		return
 	}
-	if f.noCopy {
-		f.err = f.r.ReadStringNoCopy(v, tag, require)
-	} else {
-		f.err = f.r.ReadString(v, tag, require)
-	}
+	f.err = f.r.ReadString(v, tag, require)
 }
 
 func (f *fieldReader) bytes(v *[]byte, tag byte) {
 	if f.err != nil {
 		return
 	}
-	if f.noCopy {
-		f.err = f.r.ReadBytesNoCopy(v, tag, false)
-	} else {
-		f.err = f.r.ReadBytes(v, tag, false)
-	}
+	f.err = f.r.ReadBytes(v, tag, false)
 	if len(*v) == 0 {
 		*v = nil // absent and empty read alike
 	}
@@ -86,13 +77,9 @@ func writeStringMap(w *codec.Writer, tag byte, m map[string]string) {
 	}
 }
 
-// decode reads a packet from a frame body and checks that whatever follows
-// the known fields is well-formed (newer peers may add fields).
-func decode(body []byte, read func(*codec.Reader, bool) error, noCopy bool) error {
-	r := codec.NewReader(body)
-	if err := read(r, noCopy); err != nil {
-		return err
-	}
+// skipRest checks that whatever follows a packet's known fields is
+// well-formed (newer peers may add fields).
+func skipRest(r *codec.Reader) error {
 	for r.Len() > 0 {
 		if err := r.SkipField(); err != nil {
 			return err

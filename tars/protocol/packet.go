@@ -1,6 +1,10 @@
 package protocol
 
-import "github.com/outpost-edge/outpost/tars/codec"
+import (
+	"bytes"
+
+	"github.com/outpost-edge/outpost/tars/codec"
+)
 
 // RequestPacket is the RPC request (RequestF.tars, tags 1-10). The field
 // comments give the IDL names.
@@ -51,19 +55,11 @@ func (p *RequestPacket) WriteFields(w *codec.Writer) error {
 }
 
 // ReadFields resets p and reads its fields; absent fields stay zero.
-// Strings and Buffer are copied.
-func (p *RequestPacket) ReadFields(r *codec.Reader) error { return p.read(r, false) }
-
-// Decode decodes a frame body (the bytes after the length) into p.
-func (p *RequestPacket) Decode(body []byte) error { return decode(body, p.read, false) }
-
-// DecodeNoCopy is Decode, but Buffer and the strings (map keys and values
-// included) alias body, which must then stay unmodified while p is in use.
-func (p *RequestPacket) DecodeNoCopy(body []byte) error { return decode(body, p.read, true) }
-
-func (p *RequestPacket) read(r *codec.Reader, noCopy bool) error {
+// Whether strings and Buffer alias the input is up to r (see
+// codec.Reader.ResetNoCopy).
+func (p *RequestPacket) ReadFields(r *codec.Reader) error {
 	*p = RequestPacket{}
-	f := fieldReader{r: r, noCopy: noCopy}
+	f := fieldReader{r: r}
 	f.int16(&p.Version, 1)
 	f.int8(&p.PacketType, 2)
 	f.int32(&p.MessageType, 3)
@@ -97,19 +93,11 @@ func (p *ResponsePacket) WriteFields(w *codec.Writer) error {
 }
 
 // ReadFields resets p and reads its fields; absent fields stay zero.
-// Strings and Buffer are copied.
-func (p *ResponsePacket) ReadFields(r *codec.Reader) error { return p.read(r, false) }
-
-// Decode decodes a frame body (the bytes after the length) into p.
-func (p *ResponsePacket) Decode(body []byte) error { return decode(body, p.read, false) }
-
-// DecodeNoCopy is Decode, but Buffer and the strings alias body, which must
-// then stay unmodified while p is in use.
-func (p *ResponsePacket) DecodeNoCopy(body []byte) error { return decode(body, p.read, true) }
-
-func (p *ResponsePacket) read(r *codec.Reader, noCopy bool) error {
+// Whether strings and Buffer alias the input is up to r (see
+// codec.Reader.ResetNoCopy).
+func (p *ResponsePacket) ReadFields(r *codec.Reader) error {
 	*p = ResponsePacket{}
-	f := fieldReader{r: r, noCopy: noCopy}
+	f := fieldReader{r: r}
 	f.int16(&p.Version, 1)
 	f.int8(&p.PacketType, 2)
 	f.int32(&p.RequestID, 3)
@@ -120,4 +108,36 @@ func (p *ResponsePacket) read(r *codec.Reader, noCopy bool) error {
 	f.string(&p.ResultDesc, 8)
 	f.stringMap(&p.Context, 9)
 	return f.err
+}
+
+// Decode decodes a frame body (the bytes after the length) into p. Nothing
+// in p aliases body: the body is copied once and the strings, maps and
+// Buffer share that copy (which stays alive while any of them does).
+func (p *RequestPacket) Decode(body []byte) error { return p.DecodeNoCopy(bytes.Clone(body)) }
+
+// DecodeNoCopy is Decode without the copy: Buffer and every string alias
+// body, which must then stay unmodified while p is in use.
+func (p *RequestPacket) DecodeNoCopy(body []byte) error {
+	var r codec.Reader
+	r.ResetNoCopy(body)
+	if err := p.ReadFields(&r); err != nil {
+		return err
+	}
+	return skipRest(&r)
+}
+
+// Decode decodes a frame body (the bytes after the length) into p. Nothing
+// in p aliases body: the body is copied once and the strings, maps and
+// Buffer share that copy (which stays alive while any of them does).
+func (p *ResponsePacket) Decode(body []byte) error { return p.DecodeNoCopy(bytes.Clone(body)) }
+
+// DecodeNoCopy is Decode without the copy: Buffer and every string alias
+// body, which must then stay unmodified while p is in use.
+func (p *ResponsePacket) DecodeNoCopy(body []byte) error {
+	var r codec.Reader
+	r.ResetNoCopy(body)
+	if err := p.ReadFields(&r); err != nil {
+		return err
+	}
+	return skipRest(&r)
 }

@@ -244,3 +244,23 @@ func TestResultCodeNames(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeDoesNotAlias(t *testing.T) {
+	w := codec.NewWriter(nil)
+	want := specRequestPacket(t)
+	want.Status = map[string]string{"k": "v"}
+	if err := want.WriteFields(w); err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.Clone(w.Bytes())
+	var p protocol.RequestPacket
+	if err := p.Decode(body); err != nil {
+		t.Fatal(err)
+	}
+	for i := range body {
+		body[i] = 0
+	}
+	if !reflect.DeepEqual(&p, want) {
+		t.Fatalf("Decode aliased its input: %+v", p)
+	}
+}

@@ -1,0 +1,136 @@
+package servant
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/outpost-edge/outpost/tars/codec"
+	"github.com/outpost-edge/outpost/tars/protocol"
+)
+
+// CallOption adjusts one call made through a generated client.
+type CallOption func(*callOptions)
+
+type callOptions struct {
+	context, status         map[string]string
+	oneway                  bool
+	timeout                 time.Duration
+	respContext, respStatus *map[string]string
+}
+
+// WithContext sends m as the request's context map (business context).
+func WithContext(m map[string]string) CallOption {
+	return func(o *callOptions) { o.context = m }
+}
+
+// WithStatus sends m as the request's status map (framework context).
+func WithStatus(m map[string]string) CallOption {
+	return func(o *callOptions) { o.status = m }
+}
+
+// Oneway sends the request as TARSONEWAY: no response is awaited and the
+// call's results are zero values.
+func Oneway() CallOption {
+	return func(o *callOptions) { o.oneway = true }
+}
+
+// WithTimeout sets the request's iTimeout, which tells the server how long
+// the client will wait. It does not bound the call itself: use ctx for that.
+func WithTimeout(d time.Duration) CallOption {
+	return func(o *callOptions) { o.timeout = d }
+}
+
+// ResponseContext stores the response's context map in *dst.
+func ResponseContext(dst *map[string]string) CallOption {
+	return func(o *callOptions) { o.respContext = dst }
+}
+
+// ResponseStatus stores the response's status map in *dst.
+func ResponseStatus(dst *map[string]string) CallOption {
+	return func(o *callOptions) { o.respStatus = dst }
+}
+
+// ErrNoResponse is returned when an Invoker returns neither a response nor
+// an error for a two-way call.
+var ErrNoResponse = errors.New("tars: invoker returned no response")
+
+// Invoke is the body of every generated client method: it encodes args
+// (fields at the parameters' positional tags), sends funcName through inv,
+// and decodes the response into results (return value at tag 0,
+// out-parameters at their tags). results is untouched for oneway calls.
+func Invoke(ctx context.Context, inv Invoker, funcName string, args, results codec.Struct, opts ...CallOption) error {
+	o := applyOptions(opts)
+	req, err := encodeRequest(funcName, args, o)
+	if err != nil {
+		return err
+	}
+	resp, err := inv.Invoke(ctx, req)
+	if err != nil || o.oneway {
+		return err
+	}
+	if resp == nil {
+		return ErrNoResponse
+	}
+	return decodeResponse(resp, results, o)
+}
+
+func applyOptions(opts []CallOption) *callOptions {
+	o := &callOptions{}
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o
+}
+
+// EncodeRequest builds the request Invoke sends. With DecodeResponse it lets
+// a runtime add asynchronous calls on top of generated argument types.
+func EncodeRequest(funcName string, args codec.Struct, opts ...CallOption) (*protocol.RequestPacket, error) {
+	return encodeRequest(funcName, args, applyOptions(opts))
+}
+
+// DecodeResponse checks a response (a non-zero Ret becomes an *Error) and
+// decodes its results, as Invoke does.
+func DecodeResponse(resp *protocol.ResponsePacket, results codec.Struct, opts ...CallOption) error {
+	return decodeResponse(resp, results, applyOptions(opts))
+}
+
+func encodeRequest(funcName string, args codec.Struct, o *callOptions) (*protocol.RequestPacket, error) {
+	w := codec.NewWriter(nil)
+	if err := args.WriteFields(w); err != nil {
+		return nil, err
+	}
+	if err := w.Err(); err != nil {
+		return nil, err
+	}
+	req := &protocol.RequestPacket{
+		Version:  protocol.VersionTars,
+		FuncName: funcName,
+		Buffer:   w.Bytes(),
+		Context:  o.context,
+		Status:   o.status,
+	}
+	if o.oneway {
+		req.PacketType = protocol.PacketOneway
+	}
+	if o.timeout > 0 {
+		req.Timeout = int32(min(o.timeout.Milliseconds(), 1<<31-1))
+	}
+	return req, nil
+}
+
+func decodeResponse(resp *protocol.ResponsePacket, results codec.Struct, o *callOptions) error {
+	if o.respContext != nil {
+		*o.respContext = resp.Context
+	}
+	if o.respStatus != nil {
+		*o.respStatus = resp.Status
+	}
+	if resp.Ret != protocol.ServerSuccess {
+		return &Error{Code: resp.Ret, Message: resp.ResultDesc}
+	}
+	if err := results.ReadFields(codec.NewReader(resp.Buffer)); err != nil {
+		return &Error{Code: protocol.ClientDecodeErr, Message: "decode results: " + err.Error(), Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+package servant
+
+import (
+	"context"
+
+	"github.com/outpost-edge/outpost/tars/protocol"
+)
+
+// Dispatcher serves one servant object: it decodes a request's arguments,
+// calls the implementation and encodes the results into resp.Buffer. It is
+// safe for concurrent use. See the package documentation for the details of
+// the contract.
+type Dispatcher interface {
+	Dispatch(ctx context.Context, req *protocol.RequestPacket, resp *protocol.ResponsePacket) error
+}
+
+// Invoker sends a request to a servant object and waits for its response
+// (or, for a oneway request, only until it is sent, returning a nil
+// response). It must be safe for concurrent use.
+type Invoker interface {
+	Invoke(ctx context.Context, req *protocol.RequestPacket) (*protocol.ResponsePacket, error)
+}
+
+// Current describes the call being served. Dispatch stores it in the
+// context passed to the implementation.
+type Current struct {
+	Request  *protocol.RequestPacket
+	Response *protocol.ResponsePacket
+}
+
+type currentKey struct{}
+
+// NewContext returns ctx carrying the call req/resp, for CurrentFromContext.
+func NewContext(ctx context.Context, req *protocol.RequestPacket, resp *protocol.ResponsePacket) context.Context {
+	return context.WithValue(ctx, currentKey{}, &Current{Request: req, Response: resp})
+}
+
+// CurrentFromContext returns the call being served, or nil outside a
+// dispatched call.
+func CurrentFromContext(ctx context.Context) *Current {
+	c, _ := ctx.Value(currentKey{}).(*Current)
+	return c
+}
+
+// RequestContext returns the context map of the request being served (nil
+// outside a dispatched call). It must not be modified.
+func RequestContext(ctx context.Context) map[string]string {
+	if c := CurrentFromContext(ctx); c != nil && c.Request != nil {
+		return c.Request.Context
+	}
+	return nil
+}
+
+// RequestStatus returns the status map of the request being served (nil
+// outside a dispatched call). It must not be modified.
+func RequestStatus(ctx context.Context) map[string]string {
+	if c := CurrentFromContext(ctx); c != nil && c.Request != nil {
+		return c.Request.Status
+	}
+	return nil
+}
+
+// SetResponseContext adds key=value to the response's context map. It
+// reports false outside a dispatched call.
+func SetResponseContext(ctx context.Context, key, value string) bool {
+	c := CurrentFromContext(ctx)
+	if c == nil || c.Response == nil {
+		return false
+	}
+	if c.Response.Context == nil {
+		c.Response.Context = map[string]string{}
+	}
+	c.Response.Context[key] = value
+	return true
+}
+
+// SetResponseStatus adds key=value to the response's status map. It reports
+// false outside a dispatched call.
+func SetResponseStatus(ctx context.Context, key, value string) bool {
+	c := CurrentFromContext(ctx)
+	if c == nil || c.Response == nil {
+		return false
+	}
+	if c.Response.Status == nil {
+		c.Response.Status = map[string]string{}
+	}
+	c.Response.Status[key] = value
+	return true
+}

@@ -170,6 +170,13 @@ func (r *Reader) ReadFloat64(v *float64, tag byte, require bool) error {
 // readString locates a STRING1 or STRING4 field and returns its bytes,
 // which alias the input.
 func (r *Reader) readString(tag byte, require bool) ([]byte, bool, error) {
+	// Fast path: the next field is the wanted STRING1, complete.
+	if off := r.off; tag < 15 && off+1 < len(r.buf) && r.buf[off] == tag<<4|byte(TypeString1) {
+		if end := off + 2 + int(r.buf[off+1]); end <= len(r.buf) {
+			r.off = end
+			return r.buf[off+2 : end : end], true, nil
+		}
+	}
 	typ, present, err := r.SkipToTag(tag, require)
 	if !present {
 		return nil, false, err

@@ -3,64 +3,72 @@ package protocol
 import "github.com/outpost-edge/outpost/tars/codec"
 
 // fieldReader reads the packets' fields leniently (every field optional)
-// and keeps the first error, so that the packet readers stay flat.
+// and keeps the first error, so that the packet readers stay flat. It does
+// not hold the Reader: escape analysis tracks a struct as one location, and
+// returning err from a struct holding r would move every Reader to the heap.
 type fieldReader struct {
-	r   *codec.Reader
 	err error
 }
 
-func (f *fieldReader) int8(v *int8, tag byte) {
+func (f *fieldReader) int8(r *codec.Reader, v *int8, tag byte) {
 	if f.err == nil {
-		f.err = f.r.ReadInt8(v, tag, false)
+		f.err = r.ReadInt8(v, tag, false)
 	}
 }
 
-func (f *fieldReader) int16(v *int16, tag byte) {
+func (f *fieldReader) int16(r *codec.Reader, v *int16, tag byte) {
 	if f.err == nil {
-		f.err = f.r.ReadInt16(v, tag, false)
+		f.err = r.ReadInt16(v, tag, false)
 	}
 }
 
-func (f *fieldReader) int32(v *int32, tag byte) {
+func (f *fieldReader) int32(r *codec.Reader, v *int32, tag byte) {
 	if f.err == nil {
-		f.err = f.r.ReadInt32(v, tag, false)
+		f.err = r.ReadInt32(v, tag, false)
 	}
 }
 
-func (f *fieldReader) string(v *string, tag byte) { f.str(v, tag, false) }
+func (f *fieldReader) string(r *codec.Reader, v *string, tag byte) { f.str(r, v, tag, false) }
 
-func (f *fieldReader) str(v *string, tag byte, require bool) {
+func (f *fieldReader) str(r *codec.Reader, v *string, tag byte, require bool) {
 	if f.err != nil {
 		return
 	}
-	f.err = f.r.ReadString(v, tag, require)
+	f.err = r.ReadString(v, tag, require)
 }
 
-func (f *fieldReader) bytes(v *[]byte, tag byte) {
+func (f *fieldReader) bytes(r *codec.Reader, v *[]byte, tag byte) {
 	if f.err != nil {
 		return
 	}
-	f.err = f.r.ReadBytes(v, tag, false)
+	f.err = r.ReadBytes(v, tag, false)
 	if len(*v) == 0 {
 		*v = nil // absent and empty read alike
 	}
 }
 
-// stringMap reads a map<string,string>. An empty map reads as nil.
-func (f *fieldReader) stringMap(m *map[string]string, tag byte) {
+// stringMap reads a map<string,string>. A map already in *m is cleared
+// and reused; otherwise an empty map reads as nil.
+func (f *fieldReader) stringMap(r *codec.Reader, m *map[string]string, tag byte) {
 	if f.err != nil {
 		return
 	}
-	n, ok, err := f.r.ReadMapHead(tag, false)
-	if !ok || n == 0 {
+	n, ok, err := r.ReadMapHead(tag, false)
+	if err != nil {
 		f.err = err
 		return
 	}
-	*m = make(map[string]string, n)
+	clear(*m)
+	if !ok || n == 0 {
+		return
+	}
+	if *m == nil {
+		*m = make(map[string]string, n)
+	}
 	for range n {
 		var k, v string
-		f.str(&k, 0, true)
-		f.str(&v, 1, true)
+		f.str(r, &k, 0, true)
+		f.str(r, &v, 1, true)
 		if f.err != nil {
 			return
 		}

@@ -54,22 +54,24 @@ func (p *RequestPacket) WriteFields(w *codec.Writer) error {
 	return w.Err()
 }
 
-// ReadFields resets p and reads its fields; absent fields stay zero.
-// Whether strings and Buffer alias the input is up to r (see
-// codec.Reader.ResetNoCopy).
+// ReadFields resets p and reads its fields; absent fields stay zero. The
+// Context and Status maps already in p are cleared and reused, so a packet
+// decoded again and again allocates no maps; do not keep references to them
+// across decodes. Whether strings and Buffer alias the input is up to r
+// (see codec.Reader.ResetNoCopy).
 func (p *RequestPacket) ReadFields(r *codec.Reader) error {
-	*p = RequestPacket{}
-	f := fieldReader{r: r}
-	f.int16(&p.Version, 1)
-	f.int8(&p.PacketType, 2)
-	f.int32(&p.MessageType, 3)
-	f.int32(&p.RequestID, 4)
-	f.string(&p.ServantName, 5)
-	f.string(&p.FuncName, 6)
-	f.bytes(&p.Buffer, 7)
-	f.int32(&p.Timeout, 8)
-	f.stringMap(&p.Context, 9)
-	f.stringMap(&p.Status, 10)
+	*p = RequestPacket{Context: p.Context, Status: p.Status}
+	var f fieldReader
+	f.int16(r, &p.Version, 1)
+	f.int8(r, &p.PacketType, 2)
+	f.int32(r, &p.MessageType, 3)
+	f.int32(r, &p.RequestID, 4)
+	f.string(r, &p.ServantName, 5)
+	f.string(r, &p.FuncName, 6)
+	f.bytes(r, &p.Buffer, 7)
+	f.int32(r, &p.Timeout, 8)
+	f.stringMap(r, &p.Context, 9)
+	f.stringMap(r, &p.Status, 10)
 	return f.err
 }
 
@@ -92,21 +94,23 @@ func (p *ResponsePacket) WriteFields(w *codec.Writer) error {
 	return w.Err()
 }
 
-// ReadFields resets p and reads its fields; absent fields stay zero.
-// Whether strings and Buffer alias the input is up to r (see
-// codec.Reader.ResetNoCopy).
+// ReadFields resets p and reads its fields; absent fields stay zero. The
+// Context and Status maps already in p are cleared and reused, so a packet
+// decoded again and again allocates no maps; do not keep references to them
+// across decodes. Whether strings and Buffer alias the input is up to r
+// (see codec.Reader.ResetNoCopy).
 func (p *ResponsePacket) ReadFields(r *codec.Reader) error {
-	*p = ResponsePacket{}
-	f := fieldReader{r: r}
-	f.int16(&p.Version, 1)
-	f.int8(&p.PacketType, 2)
-	f.int32(&p.RequestID, 3)
-	f.int32(&p.MessageType, 4)
-	f.int32(&p.Ret, 5)
-	f.bytes(&p.Buffer, 6)
-	f.stringMap(&p.Status, 7)
-	f.string(&p.ResultDesc, 8)
-	f.stringMap(&p.Context, 9)
+	*p = ResponsePacket{Context: p.Context, Status: p.Status}
+	var f fieldReader
+	f.int16(r, &p.Version, 1)
+	f.int8(r, &p.PacketType, 2)
+	f.int32(r, &p.RequestID, 3)
+	f.int32(r, &p.MessageType, 4)
+	f.int32(r, &p.Ret, 5)
+	f.bytes(r, &p.Buffer, 6)
+	f.stringMap(r, &p.Status, 7)
+	f.string(r, &p.ResultDesc, 8)
+	f.stringMap(r, &p.Context, 9)
 	return f.err
 }
 

@@ -264,3 +264,30 @@ func TestDecodeDoesNotAlias(t *testing.T) {
 		t.Fatalf("Decode aliased its input: %+v", p)
 	}
 }
+
+func TestDecodeReusesMaps(t *testing.T) {
+	first := specRequestPacket(t)
+	first.Context = map[string]string{"a": "1", "b": "2"}
+	second := specRequestPacket(t)
+	second.Status = map[string]string{"s": "x"}
+	var p protocol.RequestPacket
+	for _, want := range []*protocol.RequestPacket{first, second} {
+		w := codec.NewWriter(nil)
+		if err := want.WriteFields(w); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Decode(w.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Context) != len(want.Context) || p.Context["a"] != want.Context["a"] || !reflect.DeepEqual(p.Status, want.Status) {
+			t.Fatalf("got %v %v, want %v %v", p.Context, p.Status, want.Context, want.Status)
+		}
+	}
+	if p.Context == nil {
+		t.Fatal("Context map not reused")
+	}
+	body := unhex(t, specRequest)[4:]
+	if n := testing.AllocsPerRun(50, func() { _ = p.DecodeNoCopy(body) }); n != 0 {
+		t.Fatalf("DecodeNoCopy into a used packet: %v allocs", n)
+	}
+}

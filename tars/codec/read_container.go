@@ -50,6 +50,10 @@ func (r *Reader) ReadStructBegin(tag byte, require bool) (present bool, err erro
 // ReadStruct reads a nested struct at tag: STRUCT_BEGIN, s.ReadFields, then
 // any unknown trailing fields up to and including STRUCT_END. If an
 // optional struct is absent, s is left unchanged.
+//
+// As with Writer.WriteStruct, the interface call makes *s escape; decoding
+// into a local variable allocates unless the caller uses ReadStructBegin,
+// the concrete ReadFields and SkipToStructEnd.
 func (r *Reader) ReadStruct(s Struct, tag byte, require bool) error {
 	present, err := r.ReadStructBegin(tag, require)
 	if !present {

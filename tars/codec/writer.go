@@ -192,6 +192,11 @@ func (w *Writer) WriteStructEnd() { w.buf = append(w.buf, byte(TypeStructEnd)) }
 
 // WriteStruct writes s framed as a nested struct at tag: STRUCT_BEGIN, the
 // fields written by s.WriteFields, STRUCT_END.
+//
+// The call through the Struct interface makes *s escape to the heap. Where
+// s is a copy (a map key or value, a range variable), call
+// WriteStructBegin, the concrete WriteFields and WriteStructEnd instead;
+// that allocates nothing.
 func (w *Writer) WriteStruct(tag byte, s Struct) error {
 	w.WriteStructBegin(tag)
 	if err := s.WriteFields(w); err != nil {

@@ -24,6 +24,38 @@ var goldenCases = []struct {
 	{"keywords", Options{Files: []string{"testdata/keywords.tars"}, ImportPrefix: "example.com/gentest"}},
 }
 
+// committedPrefix is the import path of internal/gentest, where the
+// generated code of committedFiles is checked in so that ordinary tests in
+// this module can use it.
+const committedPrefix = "github.com/outpost-edge/outpost/tars/gen/internal/gentest"
+
+var committedFiles = []string{"testdata/Interop.tars", "testdata/Spec.tars"}
+
+// TestCommitted checks that internal/gentest holds the current output (and
+// rewrites it with -update).
+func TestCommitted(t *testing.T) {
+	files, err := Generate(Options{Files: committedFiles, ImportPrefix: committedPrefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("internal", "gentest")
+	if *update {
+		if err := WriteFiles(dir, files); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	for _, f := range files {
+		want, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatalf("%v (run go test ./gen -update)", err)
+		}
+		if !bytes.Equal(f.Content, want) {
+			t.Errorf("%s is stale; run go test ./gen -update\n%s", f.Path, firstDiff(f.Content, want))
+		}
+	}
+}
+
 // archive renders files in txtar form: "-- path --" lines before each file.
 func archive(files []File) []byte {
 	var b bytes.Buffer

@@ -33,8 +33,10 @@ func tupToArgs(m *MethodDesc, body []byte) ([]byte, error) {
 		if !ok {
 			return nil, fmt.Errorf("TUP attribute %q (parameter %d) missing", p.Name, i+1)
 		}
-		if err := retag(w, v, byte(i+1)); err != nil {
+		if from, err := retag(w, v, byte(i+1)); err != nil {
 			return nil, fmt.Errorf("TUP attribute %q: %w", p.Name, err)
+		} else if from != 0 {
+			return nil, fmt.Errorf("TUP attribute %q: value at tag %d, want 0", p.Name, from)
 		}
 	}
 	return w.Bytes(), nil
@@ -55,7 +57,7 @@ func resultsToTUP(m *MethodDesc, out []byte) ([]byte, error) {
 			return nil, err
 		}
 		w := codec.NewWriter(nil)
-		if err := retag(w, out[start:r.Offset()], 0); err != nil {
+		if _, err := retag(w, out[start:r.Offset()], 0); err != nil {
 			return nil, err
 		}
 		switch {
@@ -71,22 +73,23 @@ func resultsToTUP(m *MethodDesc, out []byte) ([]byte, error) {
 	return encodeAttributes(attrs), nil
 }
 
-// retag writes the single field in field (head and payload) at tag.
-func retag(w *codec.Writer, field []byte, tag byte) error {
+// retag writes the single field in field (head and payload) at tag, and
+// returns the tag it had.
+func retag(w *codec.Writer, field []byte, tag byte) (byte, error) {
 	r := codec.NewReader(field)
-	typ, _, n, err := r.PeekHead()
+	typ, from, n, err := r.PeekHead()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := r.SkipField(); err != nil {
-		return err
+		return 0, err
 	}
 	if r.Len() != 0 {
-		return errors.New("value holds more than one field")
+		return 0, errors.New("value holds more than one field")
 	}
 	w.WriteHead(typ, tag)
 	w.WriteRaw(field[n:])
-	return nil
+	return from, nil
 }
 
 // decodeAttributes reads a TUP3 attribute map. Values alias body.

@@ -52,9 +52,10 @@ func moduleOf(t *idl.Type) string {
 	return ""
 }
 
-// checkCycles reports modules that refer to each other in a cycle: their Go
-// packages would import each other, which Go forbids.
-func (g *generator) checkCycles() {
+// checkDeps reports references the Go packages cannot express: to another
+// module when there is no import path for it, and cycles of modules
+// referring to each other, whose Go packages would import each other.
+func (g *generator) checkDeps() {
 	type edge struct {
 		to  string
 		pos idl.Pos
@@ -65,8 +66,12 @@ func (g *generator) checkCycles() {
 			for _, d := range m.Decls {
 				walkTypes(d, func(t *idl.Type) {
 					to := moduleOf(t)
-					if to != "" && to != m.Name && !slices.ContainsFunc(deps[m.Name], func(e edge) bool { return e.to == to }) {
-						deps[m.Name] = append(deps[m.Name], edge{to, t.Pos})
+					if to == "" || to == m.Name || slices.ContainsFunc(deps[m.Name], func(e edge) bool { return e.to == to }) {
+						return
+					}
+					deps[m.Name] = append(deps[m.Name], edge{to, t.Pos})
+					if g.pkgs[to].importPath == "" && !g.pkgs[m.Name].external {
+						g.errorf(t.Pos, "module %s refers to module %s: set the import prefix (-module-prefix) so that generated packages can import each other", m.Name, to)
 					}
 				})
 			}

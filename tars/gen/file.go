@@ -67,11 +67,7 @@ func (fg *fileGen) planImports(decls []idl.Decl) {
 	}
 	slices.Sort(mods)
 	for _, m := range mods {
-		pkg := fg.g.pkgs[m]
-		if pkg.importPath == "" {
-			fg.g.errorf(idl.Pos{File: fg.file.Name}, "module %s refers to module %s: set the import prefix (-module-prefix) so that generated packages can import each other", fg.module, m)
-			continue
-		}
+		pkg := fg.g.pkgs[m] // checkDeps ensured pkg.importPath is set
 		alias := pkg.name
 		for aliasTaken(alias) || fg.imports[alias] != "" {
 			alias += "_"

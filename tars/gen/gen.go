@@ -56,8 +56,8 @@ func Generate(opts Options) ([]File, error) {
 func GenerateProgram(prog *idl.Program, opts Options) ([]File, error) {
 	g := &generator{prog: prog, opts: opts, pkgs: map[string]*goPackage{}}
 	g.planPackages()
-	g.checkCycles()
-	if err := g.errs.Err(); err != nil {
+	g.checkDeps()
+	if err := g.err(); err != nil {
 		return nil, err
 	}
 	var files []File
@@ -80,7 +80,7 @@ func GenerateProgram(prog *idl.Program, opts Options) ([]File, error) {
 			files = append(files, *out)
 		}
 	}
-	if err := g.errs.Err(); err != nil {
+	if err := g.err(); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
@@ -118,6 +118,14 @@ type goPackage struct {
 	// names holds the package-level Go identifiers generated so far, to
 	// report clashes.
 	names map[string]idl.Pos
+}
+
+// err returns the errors found so far, sorted by position.
+func (g *generator) err() error {
+	slices.SortStableFunc(g.errs, func(a, b *idl.Error) int {
+		return cmp.Or(cmp.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
+	})
+	return g.errs.Err()
 }
 
 func (g *generator) errorf(pos idl.Pos, format string, args ...any) {

@@ -7,16 +7,16 @@ import (
 
 	tc "github.com/TarsCloud/TarsGo/tars/protocol/codec"
 
-	"github.com/outpost-edge/outpost/interop/handwritten"
+	gen "github.com/outpost-edge/outpost/interop/gen/interop"
 	tg "github.com/outpost-edge/outpost/interop/tarsgo/Interop"
 	"github.com/outpost-edge/outpost/tars/codec"
 )
 
-// The Outpost side of the struct tests is package handwritten, a stand-in
-// for the code tars/gen will generate from Interop.tars.
+// The Outpost side of the struct tests is the code tars/gen generates from
+// Interop.tars (see generate.go).
 type (
-	opPoint      = handwritten.Point
-	opEverything = handwritten.Everything
+	opPoint      = gen.Point
+	opEverything = gen.Everything
 )
 
 func pointToTG(p opPoint) tg.Point   { return tg.Point{X: p.X, Y: p.Y, Label: p.Label} }
@@ -67,7 +67,7 @@ func everythingToTG(e *opEverything) *tg.Everything {
 		Flag: e.Flag, B: e.B, S: e.S, I: e.I, L: e.L, F: e.F, D: e.D, Str: e.Str,
 		Ub: e.Ub, Us: e.Us, Ui: e.Ui, Blob: toInt8(e.Blob), Ublob: ublob, Ints: e.Ints, Strs: e.Strs,
 		Counts: e.Counts,
-		ById:   convertMap(e.ByID, id[int32], pointToTG),
+		ById:   convertMap(e.ById, id[int32], pointToTG),
 		Path:   points(e.Path, pointToTG),
 		Color:  tg.Color(e.Color), Matrix: e.Matrix,
 		Groups:  convertMap(e.Groups, id[string], func(ps []opPoint) []tg.Point { return points(ps, pointToTG) }),
@@ -86,9 +86,9 @@ func everythingFromTG(e *tg.Everything) *opEverything {
 		Flag: e.Flag, B: e.B, S: e.S, I: e.I, L: e.L, F: e.F, D: e.D, Str: e.Str,
 		Ub: e.Ub, Us: e.Us, Ui: e.Ui, Blob: blob, Ublob: e.Ublob, Ints: e.Ints, Strs: e.Strs,
 		Counts: e.Counts,
-		ByID:   convertMap(e.ById, id[int32], pointFromTG),
+		ById:   convertMap(e.ById, id[int32], pointFromTG),
 		Path:   pointsFromTG(e.Path),
-		Color:  handwritten.Color(e.Color), Matrix: e.Matrix,
+		Color:  gen.Color(e.Color), Matrix: e.Matrix,
 		Groups:  convertMap(e.Groups, id[string], pointsFromTG),
 		Names:   convertMap(e.Names, pointFromTG, id[string]),
 		FarTag:  e.FarTag,
@@ -113,8 +113,8 @@ func fullEverything(n int) *opEverything {
 		F: -1.5, D: math.MaxFloat64, Str: "héllo, edge",
 		Ub: 255, Us: 0, Ui: math.MaxUint32,
 		Blob: []byte{0, 0x80, 0xFF}, Ublob: []uint8{0, 1, 127, 128, 255},
-		Counts: map[string]int32{}, ByID: map[int32]opPoint{}, Groups: map[string][]opPoint{},
-		Names: map[opPoint]string{}, Color: handwritten.ColorGreen,
+		Counts: map[string]int32{}, ById: map[int32]opPoint{}, Groups: map[string][]opPoint{},
+		Names: map[opPoint]string{}, Color: gen.Color_GREEN,
 		FarTag: strings.Repeat("f", 300), LastTag: -1,
 	}
 	for i := range n {
@@ -125,7 +125,7 @@ func fullEverything(n int) *opEverything {
 		e.Ints = append(e.Ints, int32(i*100003))
 		e.Strs = append(e.Strs, strings.Repeat("s", i%20))
 		e.Counts[fmt.Sprint("c", i)] = int32(i)
-		e.ByID[int32(i)] = p
+		e.ById[int32(i)] = p
 		e.Path = append(e.Path, p)
 		e.Matrix = append(e.Matrix, []int64{int64(i), -int64(i) << 40})
 		e.Groups[fmt.Sprint("g", i)] = []opPoint{p, {X: 1}}
@@ -152,9 +152,8 @@ func pointVal(p opPoint) val {
 	}
 }
 
-// everythingVal compares by value; its bytes match TarsGo's only when every
-// map has at most one entry and Color differs from its default (tars2go
-// always writes enums, Outpost skips optional defaults).
+// everythingVal compares by value; its bytes match TarsGo's when every map
+// has at most one entry (TarsGo writes map entries in Go's random order).
 func everythingVal(e *opEverything, ordered bool) val {
 	return val{
 		name: "Everything", want: e, ordered: ordered,

@@ -19,6 +19,7 @@ var goldenCases = []struct {
 	opts Options
 }{
 	{"interop", Options{Files: []string{"testdata/Interop.tars"}, ImportPrefix: "example.com/gentest"}},
+	{"hello", Options{Files: []string{"testdata/Hello.tars"}, ImportPrefix: "example.com/gentest"}},
 	{"multi", Options{Files: []string{"testdata/multi/app.tars"}, IncludeDirs: []string{"testdata/multi/inc"},
 		ImportPrefix: "example.com/gentest/"}},
 	{"keywords", Options{Files: []string{"testdata/keywords.tars"}, ImportPrefix: "example.com/gentest"}},

@@ -16,10 +16,12 @@ func exported(name string) string {
 	return string(unicode.ToUpper(r)) + name[n:]
 }
 
-// packageName turns a module name into a Go package name.
+// packageName turns a module name into a Go package name. Keywords, the
+// blank identifier and main (which would make a command, not a library)
+// get a trailing underscore.
 func packageName(module string) string {
 	name := strings.ToLower(module)
-	if token.IsKeyword(name) {
+	if token.IsKeyword(name) || name == "_" || name == "main" {
 		name += "_"
 	}
 	return name

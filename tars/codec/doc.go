@@ -35,6 +35,9 @@
 // Container elements, list and map counts and map keys use tag 0; map values
 // use tag 1.
 //
+// Map entries may be written in any order; SortedKeys and SortedKeysFunc
+// give encoders a deterministic key order without allocating.
+//
 // # Reading fields
 //
 // Struct fields must be written in ascending tag order, and every Read method

@@ -117,7 +117,11 @@ func tgUnframe(v val, in []byte, tag byte) (any, error) {
 func TestValuesBothWays(t *testing.T) {
 	for _, v := range append(primitives(), containers()...) {
 		t.Run(v.name, func(t *testing.T) {
-			for _, tag := range testTags {
+			tags := testTags
+			if len(opFramed(v, 0)) > 1<<16 {
+				tags = []byte{0, 255} // large values: the extremes suffice
+			}
+			for _, tag := range tags {
 				op, tg := opFramed(v, tag), tgFramed(t, v, tag)
 				if v.ordered && !bytes.Equal(op, tg) {
 					t.Fatalf("tag %d: Outpost and TarsGo bytes differ:\n% X\n% X", tag, head(op), head(tg))

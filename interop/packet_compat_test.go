@@ -132,13 +132,20 @@ func TestResponsePacketBothWays(t *testing.T) {
 }
 
 // TestSpecFramesAgainstTarsGo: the §3.8 frames are what TarsGo writes, and
-// TarsGo reads them.
+// TarsGo reads them (Outpost's side is in tars/protocol's tests).
 func TestSpecFramesAgainstTarsGo(t *testing.T) {
 	req, resp := requests()[0], responses()[0]
 	tframe, err := (&tprotocol.TarsProtocol{}).RequestPack(toReq(req))
 	must(t, err)
 	if want := unhex(t, specRequestFrame); !bytes.Equal(tframe, want) {
 		t.Fatalf("TarsGo request % X\nwant % X", tframe, want)
+	}
+	b := tc.NewBuffer()
+	must(t, b.WriteBytes([]byte{0, 0, 0, 0}))
+	must(t, toResp(resp).WriteTo(b))
+	binary.BigEndian.PutUint32(b.ToBytes(), uint32(b.Len()))
+	if want := unhex(t, specResponseFrame); !bytes.Equal(b.ToBytes(), want) {
+		t.Fatalf("TarsGo response % X\nwant % X", b.ToBytes(), want)
 	}
 	got, err := (&tprotocol.TarsProtocol{}).ResponseUnpack(unhex(t, specResponseFrame))
 	must(t, err)

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -84,7 +85,7 @@ func Load(opts *Options, roots ...string) (*Program, error) {
 			l.errs.add(Pos{File: name}, "cannot read file: %v", unwrapPath(err))
 			continue
 		}
-		if f := l.load(name, data, 1); f != nil {
+		if f := l.load(name, data, 1); f != nil && !slices.Contains(prog.Roots, f) {
 			prog.Roots = append(prog.Roots, f)
 		}
 	}

@@ -57,6 +57,14 @@ module Main { struct S { 0 require A::TA a; 1 require B::TB b; 2 require Common:
 	}
 }
 
+func TestRootsOnce(t *testing.T) {
+	files := map[string]string{"a.tars": "#include \"b.tars\"\nmodule A {};", "b.tars": "module B {};"}
+	prog, errs := loadMem(t, files, nil, "a.tars", "./a.tars", "b.tars")
+	if errs != nil || len(prog.Roots) != 2 || len(prog.Files) != 2 {
+		t.Fatalf("roots %d, files %d, %v", len(prog.Roots), len(prog.Files), errs)
+	}
+}
+
 func TestNotIncluded(t *testing.T) {
 	files := map[string]string{
 		"main.tars": "module M { struct S { 0 require B::T t; }; };",

@@ -156,13 +156,7 @@ func (p *parser) parseModule() {
 	m.Pos = p.tok.pos
 	m.Name = p.parseName("module name")
 	p.file.Modules = append(p.file.Modules, m)
-	if !p.expect(tLBrace) {
-		p.syncTo(tLBrace, tModule, tInclude)
-		if p.tok.kind != tLBrace {
-			return
-		}
-		p.next()
-	}
+	p.openBlock()
 	p.block = m
 	// A 'module' or '#include' here means the block was not closed; the
 	// file loop takes over after closeBlock reports the missing '}'.
@@ -173,6 +167,11 @@ func (p *parser) parseModule() {
 	p.block = nil
 	p.closeBlock("module " + m.Name)
 }
+
+// openBlock consumes the '{' that opens a block. A missing one is reported
+// and assumed: the body usually follows directly, and parsing it as such
+// recovers better than skipping it.
+func (p *parser) openBlock() { p.expect(tLBrace) }
 
 // closeBlock consumes "};" ending a brace block named what.
 func (p *parser) closeBlock(what string) {
@@ -239,10 +238,7 @@ func (p *parser) parseStruct() {
 	s.Pos = p.tok.pos
 	s.Name = p.parseName("struct name")
 	p.addDecl(s)
-	if !p.expect(tLBrace) {
-		p.syncTo(tSemi, tRBrace)
-		return
-	}
+	p.openBlock()
 	for p.tok.kind != tRBrace && p.tok.kind != tEOF && !p.errs.full {
 		if f := p.parseField(); f != nil {
 			s.Fields = append(s.Fields, f)
@@ -364,10 +360,7 @@ func (p *parser) parseEnum() {
 	e.Pos = p.tok.pos
 	e.Name = p.parseName("enum name")
 	p.addDecl(e)
-	if !p.expect(tLBrace) {
-		p.syncTo(tSemi, tRBrace)
-		return
-	}
+	p.openBlock()
 	for p.tok.kind != tRBrace && p.tok.kind != tEOF && !p.errs.full {
 		m := &EnumMember{Pos: p.tok.pos, Enum: e}
 		m.Name = p.parseName("enumerator name")
@@ -433,10 +426,7 @@ func (p *parser) parseInterface() {
 	it.Pos = p.tok.pos
 	it.Name = p.parseName("interface name")
 	p.addDecl(it)
-	if !p.expect(tLBrace) {
-		p.syncTo(tSemi, tRBrace)
-		return
-	}
+	p.openBlock()
 	for p.tok.kind != tRBrace && p.tok.kind != tEOF && !p.errs.full {
 		if fn := p.parseFunc(); fn != nil {
 			it.Funcs = append(it.Funcs, fn)

@@ -19,7 +19,8 @@
 //     consts are typed Go constants; key[S, ...] becomes CompareS;
 //   - per interface I: IServant (context first, error last, out parameters as
 //     extra results), NewIDispatcher, IClient/NewIClient and IServiceDesc, all
-//     built on package servant.
+//     built on package servant. A parameter marked routekey is also sent as
+//     the STATUS_GRID_KEY status entry, as TarsCpp does.
 //
 // # Type mapping
 //

@@ -52,6 +52,8 @@ module B { struct T { 0 optional vector<A::S> s; }; };`}, "x.com/g",
 			[]string{"a.tars:1:65: member ReadFields_: Go name ReadFields_ is already used by the member at a.tars:1:38"}},
 		{"unorderable key member", map[string]string{"a.tars": "module M { struct S { 0 require vector<int> v; }; key[S, v]; };"}, "",
 			[]string{"a.tars:1:51: key[S]: member v has type vector<int>, which the Go generator cannot order (use scalars, strings, enums or keyed structs)"}},
+		{"route key of a struct type", map[string]string{"a.tars": "module M { struct S {}; interface I { void f(routekey S s); }; };"}, "",
+			[]string{"a.tars:1:57: routekey parameter s has type S; a route key must be a number, bool, string or enum"}},
 		{"same output file", map[string]string{
 			"x/a.tars": "module M { struct S {}; };",
 			"y/a.tars": "module M { struct T {}; };"}, "",

@@ -35,7 +35,8 @@ func (fg *fileGen) genInterface(it *idl.Interface) {
 			m.out = append(m.out, member{goName: "ret", tag: 0, require: true, typ: fn.Ret})
 		}
 		for i, p := range fn.Params {
-			mb := member{goName: m.params[i], idlName: p.Name, tag: i + 1, require: true, typ: p.Type}
+			mb := member{goName: m.params[i], idlName: p.Name, tag: i + 1, require: true, typ: p.Type,
+				routeKey: p.RouteKey, pos: p.Pos}
 			if p.Out {
 				m.out = append(m.out, mb)
 			} else {
@@ -138,6 +139,11 @@ func (fg *fileGen) genClient(it *idl.Interface, name string, ms []method) {
 		for _, mb := range m.in {
 			inits = append(inits, mb.goName+": "+mb.goName)
 		}
+		for _, mb := range m.in {
+			if mb.routeKey {
+				fg.p("opts = append(opts, %s.RouteKey(%s))", sv, fg.routeKeyString(mb))
+			}
+		}
 		fg.p("args := %s_args{%s}", m.prefix, strings.Join(inits, ", "))
 		fg.p("var res %s_results", m.prefix)
 		assign := ":="
@@ -192,4 +198,26 @@ func (fg *fileGen) genHandler(iface string, m method) {
 	fg.p("%s = impl.(%sServant).%s(%s)", strings.Join(lhs, ", "), iface, m.goName, strings.Join(call, ", "))
 	fg.p("if err != nil {\nreturn err\n}")
 	fg.p("return %s.EncodeError(res.WriteFields(out))\n}\n", sv)
+}
+
+// routeKeyString returns the expression formatting a routekey parameter as
+// the STATUS_GRID_KEY value, the way TarsCpp's tostr does.
+func (fg *fileGen) routeKeyString(mb member) string {
+	v := mb.goName
+	switch k := mb.typ.Kind; {
+	case k == idl.KindString:
+		return v
+	case k == idl.KindBool:
+		return fg.use("strconv") + ".FormatBool(" + v + ")"
+	case k == idl.KindUByte || k == idl.KindUShort || k == idl.KindUInt:
+		return fg.use("strconv") + ".FormatUint(uint64(" + v + "), 10)"
+	case k.IsInteger() || k == idl.KindEnum:
+		return fg.use("strconv") + ".FormatInt(int64(" + v + "), 10)"
+	case k == idl.KindFloat:
+		return fg.use("strconv") + ".FormatFloat(float64(" + v + "), 'g', -1, 32)"
+	case k == idl.KindDouble:
+		return fg.use("strconv") + ".FormatFloat(" + v + ", 'g', -1, 64)"
+	}
+	fg.g.errorf(mb.pos, "routekey parameter %s has type %s; a route key must be a number, bool, string or enum", mb.idlName, mb.typ)
+	return `""`
 }

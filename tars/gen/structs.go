@@ -16,6 +16,9 @@ type member struct {
 	require bool
 	typ     *idl.Type
 	def     *idl.Value
+
+	routeKey bool    // an RPC parameter marked routekey
+	pos      idl.Pos // of the IDL name, for errors
 }
 
 func (fg *fileGen) genStruct(s *idl.Struct) {

@@ -29,6 +29,21 @@ func WithStatus(m map[string]string) CallOption {
 	return func(o *callOptions) { o.status = m }
 }
 
+// RouteKey sets the request's grid/route key (status STATUS_GRID_KEY), as
+// TarsCpp proxies do for a parameter marked routekey in the IDL; generated
+// clients add it for such parameters. The caller's status map is not
+// modified.
+func RouteKey(key string) CallOption {
+	return func(o *callOptions) {
+		m := make(map[string]string, len(o.status)+1)
+		for k, v := range o.status {
+			m[k] = v
+		}
+		m[protocol.StatusGridKey] = key
+		o.status = m
+	}
+}
+
 // Oneway sends the request as TARSONEWAY: no response is awaited and the
 // call's results are zero values.
 func Oneway() CallOption {

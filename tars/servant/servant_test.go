@@ -72,6 +72,11 @@ func TestEncodeDecodeExported(t *testing.T) {
 	if err := DecodeResponse(resp, res); !strings.Contains(fmtErr(err), "TARSSERVEROVERLOAD") {
 		t.Fatalf("overload = %v", err)
 	}
+	user := map[string]string{"a": "1"}
+	req, _ = EncodeRequest("f", &intStruct{1, 5}, WithStatus(user), RouteKey("42"))
+	if req.Status[protocol.StatusGridKey] != "42" || req.Status["a"] != "1" || len(user) != 1 {
+		t.Fatalf("RouteKey: %v, caller's map %v", req.Status, user)
+	}
 	// A struct the writer cannot encode fails before anything is sent.
 	if _, err := EncodeRequest("f", failing{}); err == nil {
 		t.Fatal("encode error swallowed")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/outpost-edge/outpost/tars/codec"
 	"github.com/outpost-edge/outpost/tars/protocol"
+	"github.com/outpost-edge/outpost/tars/protocol/tup"
 )
 
 func TestCurrentOutsideCall(t *testing.T) {
@@ -115,9 +116,14 @@ func TestTUPConversion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	attrs, err := decodeAttributes(out)
-	if err != nil || len(attrs) != 3 || string(attrs["b"]) != "\x00\x02" || string(attrs[""]) != "\x00\x01" {
-		t.Fatalf("attrs = %q %v", attrs, err)
+	attrs, err := tup.Decode(protocol.VersionTUP3, out)
+	if err != nil || attrs.Len() != 3 {
+		t.Fatalf("attrs = %v %v", attrs, err)
+	}
+	for name, want := range map[string]string{"": "\x00\x01", "tars_ret": "\x00\x01", "b": "\x00\x02"} {
+		if got, err := attrs.GetRaw(name); err != nil || string(got) != want {
+			t.Errorf("attrs[%q] = %q %v", name, got, err)
+		}
 	}
 }
 

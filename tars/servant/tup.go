@@ -3,24 +3,23 @@ package servant
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/outpost-edge/outpost/tars/codec"
 	"github.com/outpost-edge/outpost/tars/protocol"
+	"github.com/outpost-edge/outpost/tars/protocol/tup"
 )
 
 // TUP3 carries each parameter as a separate field encoded at tag 0, keyed by
-// name, in an attribute map (map<string, vector<byte>> at tag 0). Rather
-// than generating a second decoder per method, the dispatcher re-tags those
-// fields into the positional stream generated handlers read, and splits the
-// handler's positional output back into named fields: only the field heads
-// change, payloads are copied verbatim.
+// name, in an attribute map (package tup). Rather than generating a second
+// decoder per method, the dispatcher re-tags those fields into the
+// positional stream generated handlers read, and splits the handler's
+// positional output back into named fields: only the field heads change,
+// payloads are copied verbatim.
 
 // tupToArgs builds the positional stream of m's in-parameters from a TUP3
 // attribute map.
 func tupToArgs(m *MethodDesc, body []byte) ([]byte, error) {
-	attrs, err := decodeAttributes(body)
+	attrs, err := tup.Decode(protocol.VersionTUP3, body)
 	if err != nil {
 		return nil, err
 	}
@@ -29,9 +28,11 @@ func tupToArgs(m *MethodDesc, body []byte) ([]byte, error) {
 		if p.Out {
 			continue
 		}
-		v, ok := attrs[p.Name]
-		if !ok {
+		v, err := attrs.GetRaw(p.Name)
+		if errors.Is(err, tup.ErrNotFound) {
 			return nil, fmt.Errorf("TUP attribute %q (parameter %d) missing", p.Name, i+1)
+		} else if err != nil {
+			return nil, err
 		}
 		if from, err := retag(w, v, byte(i+1)); err != nil {
 			return nil, fmt.Errorf("TUP attribute %q: %w", p.Name, err)
@@ -45,8 +46,12 @@ func tupToArgs(m *MethodDesc, body []byte) ([]byte, error) {
 // resultsToTUP turns a handler's positional output into a TUP3 attribute
 // map: the return value under "" and "tars_ret", out-parameters by name.
 func resultsToTUP(m *MethodDesc, out []byte) ([]byte, error) {
-	attrs := map[string][]byte{}
+	attrs, err := tup.New(protocol.VersionTUP3)
+	if err != nil {
+		return nil, err
+	}
 	r := codec.NewReader(out)
+	var w codec.Writer
 	for r.Len() > 0 {
 		start := r.Offset()
 		_, tag, _, err := r.PeekHead()
@@ -56,21 +61,21 @@ func resultsToTUP(m *MethodDesc, out []byte) ([]byte, error) {
 		if err := r.SkipField(); err != nil {
 			return nil, err
 		}
-		w := codec.NewWriter(nil)
-		if _, err := retag(w, out[start:r.Offset()], 0); err != nil {
+		w.Reset()
+		if _, err := retag(&w, out[start:r.Offset()], 0); err != nil {
 			return nil, err
 		}
 		switch {
 		case tag == 0:
-			attrs[""] = w.Bytes()
-			attrs[protocol.TUPReturnKey] = w.Bytes()
+			attrs.PutRaw("", "", w.Bytes())
+			attrs.PutRaw(protocol.TUPReturnKey, "", w.Bytes())
 		case int(tag) <= len(m.Params):
-			attrs[m.Params[tag-1].Name] = w.Bytes()
+			attrs.PutRaw(m.Params[tag-1].Name, "", w.Bytes())
 		default:
 			return nil, fmt.Errorf("result field at tag %d has no parameter", tag)
 		}
 	}
-	return encodeAttributes(attrs), nil
+	return attrs.Bytes()
 }
 
 // retag writes the single field in field (head and payload) at tag, and
@@ -90,38 +95,4 @@ func retag(w *codec.Writer, field []byte, tag byte) (byte, error) {
 	w.WriteHead(typ, tag)
 	w.WriteRaw(field[n:])
 	return from, nil
-}
-
-// decodeAttributes reads a TUP3 attribute map. Values alias body.
-func decodeAttributes(body []byte) (map[string][]byte, error) {
-	r := codec.NewReader(body)
-	n, _, err := r.ReadMapHead(0, true)
-	if err != nil {
-		return nil, err
-	}
-	attrs := make(map[string][]byte, n)
-	for range n {
-		var k string
-		var v []byte
-		if err := r.ReadString(&k, 0, true); err != nil {
-			return nil, err
-		}
-		if err := r.ReadBytesNoCopy(&v, 1, true); err != nil {
-			return nil, err
-		}
-		attrs[k] = v
-	}
-	return attrs, nil
-}
-
-// encodeAttributes writes a TUP3 attribute map with sorted keys, as
-// TarsCpp's std::map does.
-func encodeAttributes(attrs map[string][]byte) []byte {
-	w := codec.NewWriter(nil)
-	w.WriteMapHead(0, len(attrs))
-	for _, k := range slices.Sorted(maps.Keys(attrs)) {
-		w.WriteString(0, k)
-		w.WriteBytes(1, attrs[k])
-	}
-	return w.Bytes()
 }

@@ -126,15 +126,19 @@ func (w *Writer) WriteFloat64(tag byte, v float64) {
 // WriteString writes v as STRING1 if it is at most 255 bytes long and as
 // STRING4 otherwise. The bytes are not checked for UTF-8.
 func (w *Writer) WriteString(tag byte, v string) {
-	if len(v) <= math.MaxUint8 {
-		w.buf = append(appendHead(w.buf, TypeString1, tag), byte(len(v)))
-	} else if uint64(len(v)) <= math.MaxUint32 {
-		w.buf = binary.BigEndian.AppendUint32(appendHead(w.buf, TypeString4, tag), uint32(len(v)))
-	} else {
+	buf := w.buf
+	switch {
+	case len(v) <= math.MaxUint8 && tag < 15:
+		buf = append(buf, tag<<4|byte(TypeString1), byte(len(v)))
+	case len(v) <= math.MaxUint8:
+		buf = append(buf, 0xF0|byte(TypeString1), tag, byte(len(v)))
+	case uint64(len(v)) <= math.MaxUint32:
+		buf = binary.BigEndian.AppendUint32(appendHead(buf, TypeString4, tag), uint32(len(v)))
+	default:
 		w.fail(tag, "string longer than 4 GiB")
 		return
 	}
-	w.buf = append(w.buf, v...)
+	w.buf = append(buf, v...)
 }
 
 // WriteBytes writes an IDL vector<byte> as a SIMPLE_LIST.

@@ -79,6 +79,9 @@ func (f *fieldReader) stringMap(r *codec.Reader, m *map[string]string, tag byte)
 // writeStringMap writes a map<string,string>; a nil map is an empty one.
 func writeStringMap(w *codec.Writer, tag byte, m map[string]string) {
 	w.WriteMapHead(tag, len(m))
+	if len(m) == 0 {
+		return // starting an iteration costs even for an empty map
+	}
 	for k, v := range m {
 		w.WriteString(0, k)
 		w.WriteString(1, v)

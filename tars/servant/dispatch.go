@@ -64,8 +64,11 @@ func (d *dispatcher) Dispatch(ctx context.Context, req *protocol.RequestPacket, 
 			err = &Error{Code: protocol.ServerUnknownErr, Message: p.Error(), Err: p}
 		}
 	}()
+	if c := CurrentFromContext(ctx); c == nil || c.Request != req || c.Response != resp {
+		ctx = NewContext(ctx, req, resp)
+	}
 	out := codec.NewWriter(nil)
-	if err := m.Handler(NewContext(ctx, req, resp), d.impl, codec.NewReader(in), out); err != nil {
+	if err := m.Handler(ctx, d.impl, codec.NewReader(in), out); err != nil {
 		return err
 	}
 	if err := out.Err(); err != nil {

@@ -2,6 +2,7 @@ package servant
 
 import (
 	"context"
+	"net"
 
 	"github.com/outpost-edge/outpost/tars/protocol"
 )
@@ -24,21 +25,26 @@ type Invoker interface {
 // Current describes the call being served. Dispatch stores it in the
 // context passed to the implementation.
 type Current struct {
-	Request  *protocol.RequestPacket
-	Response *protocol.ResponsePacket
+	Request    *protocol.RequestPacket
+	Response   *protocol.ResponsePacket
+	RemoteAddr net.Addr // the client's address, when the runtime knows it
 }
 
-type currentKey struct{}
+// CurrentKey is the context key under which the *Current of a dispatched
+// call is stored. A runtime with its own context type answers
+// Value(CurrentKey{}) with the call's *Current, and Dispatch then uses that
+// context as it is instead of wrapping it.
+type CurrentKey struct{}
 
 // NewContext returns ctx carrying the call req/resp, for CurrentFromContext.
 func NewContext(ctx context.Context, req *protocol.RequestPacket, resp *protocol.ResponsePacket) context.Context {
-	return context.WithValue(ctx, currentKey{}, &Current{Request: req, Response: resp})
+	return context.WithValue(ctx, CurrentKey{}, &Current{Request: req, Response: resp})
 }
 
 // CurrentFromContext returns the call being served, or nil outside a
 // dispatched call.
 func CurrentFromContext(ctx context.Context) *Current {
-	c, _ := ctx.Value(currentKey{}).(*Current)
+	c, _ := ctx.Value(CurrentKey{}).(*Current)
 	return c
 }
 

@@ -1,0 +1,275 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/outpost-edge/outpost/tars/internal/transport"
+	"github.com/outpost-edge/outpost/tars/protocol"
+	"github.com/outpost-edge/outpost/tars/servant"
+)
+
+// conn is one accepted connection: a reader goroutine (serve) that decodes
+// frames and hands requests to the adapter's pool, and a writer goroutine
+// (the send queue) that batches the replies.
+type conn struct {
+	ad     *Adapter
+	nc     net.Conn
+	remote net.Addr
+	q      *transport.SendQueue
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	created  time.Time
+	lastRecv atomic.Int64 // UnixNano of the last frame received
+	inflight atomic.Int32 // requests received and not yet answered
+	requests atomic.Int64
+
+	eof       atomic.Bool   // the client has finished sending
+	drained   chan struct{} // signalled when the last in-flight request is answered after EOF
+	written   chan struct{} // closed when the writer goroutine has returned
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+func newConn(ad *Adapter, nc net.Conn) *conn {
+	ctx, cancel := context.WithCancel(ad.srv.baseCtx)
+	c := &conn{
+		ad: ad, nc: nc, remote: nc.RemoteAddr(), ctx: ctx, cancel: cancel,
+		q:       transport.NewSendQueue(nc, 0),
+		created: time.Now(),
+		drained: make(chan struct{}, 1),
+		written: make(chan struct{}),
+		closed:  make(chan struct{}),
+	}
+	c.lastRecv.Store(c.created.UnixNano())
+	return c
+}
+
+// serve runs the connection until it fails or is closed.
+func (c *conn) serve() {
+	go func() {
+		defer close(c.written)
+		if err := c.q.Run(); err != nil {
+			c.close(err)
+		}
+	}()
+	fr := protocol.NewFrameReader(bufio.NewReaderSize(c.nc, 16<<10), c.ad.opts.maxPacketLen)
+	var err error
+	for {
+		var body []byte
+		if body, err = fr.Next(); err != nil {
+			break
+		}
+		if err = c.handleFrame(body); err != nil {
+			break
+		}
+	}
+	if err == io.EOF {
+		c.finish()
+		return
+	}
+	c.close(err)
+}
+
+// finish closes the connection after the client has half-closed it: the
+// requests it sent are still answered.
+func (c *conn) finish() {
+	c.eof.Store(true)
+	if c.inflight.Load() != 0 {
+		select {
+		case <-c.drained:
+		case <-c.ctx.Done():
+		}
+	}
+	c.q.Close(nil) // flush
+	c.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	select {
+	case <-c.written:
+	case <-c.ctx.Done():
+	}
+	c.close(nil)
+}
+
+// done accounts for one answered request.
+func (c *conn) done() {
+	if c.inflight.Add(-1) == 0 && c.eof.Load() {
+		select {
+		case c.drained <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// handleFrame decodes one request and answers or schedules it. It returns
+// an error only for input after which the connection must be closed.
+func (c *conn) handleFrame(body []byte) error {
+	now := time.Now()
+	c.lastRecv.Store(now.UnixNano())
+	c.requests.Add(1)
+	r := &request{conn: c, recv: now}
+	r.cur = servant.Current{Request: &r.req, Response: &r.resp, RemoteAddr: c.remote}
+	c.inflight.Add(1)
+	if err := r.req.Decode(body); err != nil {
+		if r.req.RequestID == 0 {
+			c.done()
+			return err // nothing to answer to
+		}
+		c.reply(r, &servant.Error{Code: protocol.ServerDecodeErr, Message: "decode request packet: " + err.Error()})
+		return nil
+	}
+	if r.req.FuncName == protocol.FuncPing {
+		c.reply(r, nil)
+		return nil
+	}
+	h := c.ad.handler(r.req.ServantName)
+	if h == nil {
+		c.reply(r, &servant.Error{Code: protocol.ServerNoServantErr,
+			Message: "no servant " + strconv.Quote(r.req.ServantName) + " on adapter " + c.ad.opts.name})
+		return nil
+	}
+	r.handler = h
+	if !c.ad.pool.submit(r) {
+		c.ad.overloads.Add(1)
+		c.reply(r, &servant.Error{Code: protocol.ServerOverload, Message: "server overload: request queue full"})
+	}
+	return nil
+}
+
+// run executes a request on a pool goroutine.
+func (c *conn) run(r *request) {
+	waited := time.Since(r.recv)
+	if qt := c.ad.opts.queueTimeout; qt > 0 && waited > qt {
+		c.ad.queueTimeouts.Add(1)
+		c.reply(r, &servant.Error{Code: protocol.ServerQueueTimeout,
+			Message: "server queue timeout: waited " + waited.String()})
+		return
+	}
+	if r.req.Timeout > 0 {
+		timeout := time.Duration(r.req.Timeout) * time.Millisecond
+		if waited >= timeout {
+			c.ad.queueTimeouts.Add(1)
+			c.reply(r, &servant.Error{Code: protocol.ServerQueueTimeout,
+				Message: "request expired before dispatch: iTimeout " + strconv.Itoa(int(r.req.Timeout)) + "ms"})
+			return
+		}
+		r.deadline, r.hasDeadline = r.recv.Add(timeout), true
+	}
+	err := c.invoke(r)
+	r.finish()
+	c.reply(r, err)
+}
+
+// invoke calls the handler chain, turning a panic in an interceptor into
+// an error (servant dispatchers recover their own).
+func (c *conn) invoke(r *request) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p := &servant.PanicError{Value: v}
+			c.ad.srv.log.Error("tars server: panic in handler", "servant", r.req.ServantName,
+				"func", r.req.FuncName, "panic", v)
+			err = &servant.Error{Code: protocol.ServerUnknownErr, Message: p.Error(), Err: p}
+		}
+	}()
+	return r.handler(r, &r.req, &r.resp)
+}
+
+// reply sends the response to r (none for oneway requests), with err's
+// code and message if err is not nil.
+func (c *conn) reply(r *request, err error) {
+	defer c.done()
+	if r.req.PacketType == protocol.PacketOneway {
+		return
+	}
+	resp := &r.resp
+	resp.Version, resp.PacketType = r.req.Version, r.req.PacketType
+	resp.RequestID, resp.MessageType = r.req.RequestID, r.req.MessageType
+	if err != nil {
+		resp.Ret, resp.ResultDesc = servant.Result(err)
+		resp.Buffer = nil
+		if c.ad.srv.log.Enabled(context.Background(), slog.LevelDebug) {
+			c.ad.srv.log.Debug("tars server: call failed", "servant", r.req.ServantName,
+				"func", r.req.FuncName, "ret", resp.Ret, "desc", resp.ResultDesc, "remote", c.remote)
+		}
+	}
+	err = c.send(r)
+	var fe *protocol.FrameLengthError
+	if errors.As(err, &fe) {
+		resp.Ret, resp.ResultDesc, resp.Buffer = protocol.ServerEncodeErr, "response too large: "+fe.Error(), nil
+		err = c.send(r)
+	}
+	switch {
+	case err == nil, errors.Is(err, transport.ErrClosed):
+	case errors.Is(err, transport.ErrQueueFull):
+		c.ad.srv.log.Warn("tars server: closing connection that does not read its replies", "remote", c.remote)
+		c.close(err)
+	default:
+		c.ad.srv.log.Error("tars server: encode reply", "servant", r.req.ServantName, "func", r.req.FuncName, "err", err)
+	}
+}
+
+// send encodes r's reply: a ResponsePacket, or for TUP a RequestPacket
+// (as TarsCpp answers TUP, with the result in the status map).
+func (c *conn) send(r *request) error {
+	appendFrame := func(frame []byte) error { return c.q.Append(frame, nil) }
+	if r.req.Version == protocol.VersionTUP3 || r.req.Version == protocol.VersionTUP2 {
+		return transport.EncodeFrame(tupReply(r), c.ad.opts.maxPacketLen, appendFrame)
+	}
+	return transport.EncodeFrame(&r.resp, c.ad.opts.maxPacketLen, appendFrame)
+}
+
+// tupReply builds the RequestPacket-shaped reply to a TUP request.
+func tupReply(r *request) *protocol.RequestPacket {
+	resp := &r.resp
+	status := resp.Status
+	if resp.Ret != protocol.ServerSuccess || resp.ResultDesc != "" {
+		status = make(map[string]string, len(resp.Status)+2)
+		for k, v := range resp.Status {
+			status[k] = v
+		}
+		if resp.Ret != protocol.ServerSuccess {
+			status[protocol.StatusResultCode] = strconv.Itoa(int(resp.Ret))
+		}
+		status[protocol.StatusResultDesc] = resp.ResultDesc
+	}
+	return &protocol.RequestPacket{
+		Version: r.req.Version, PacketType: r.req.PacketType, MessageType: r.req.MessageType,
+		RequestID: r.req.RequestID, ServantName: r.req.ServantName, FuncName: r.req.FuncName,
+		Buffer: resp.Buffer, Context: resp.Context, Status: status,
+	}
+}
+
+// pushReconnect sends the "_reconnect_" push that asks the client to move
+// to a new connection.
+func (c *conn) pushReconnect() {
+	push := &protocol.ResponsePacket{Version: protocol.VersionTars, ResultDesc: protocol.ResultDescReconnect}
+	_ = transport.EncodeFrame(push, 0, func(frame []byte) error { return c.q.Append(frame, nil) })
+}
+
+// idle reports whether nothing is in flight and nothing was received for d.
+func (c *conn) idle(now time.Time, d time.Duration) bool {
+	return c.inflight.Load() == 0 && now.Sub(time.Unix(0, c.lastRecv.Load())) >= d
+}
+
+// close closes the connection once; err (nil for an orderly close) is
+// logged when it is unexpected.
+func (c *conn) close(err error) {
+	c.closeOnce.Do(func() {
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, transport.ErrClosed) {
+			c.ad.srv.log.Debug("tars server: connection closed", "remote", c.remote, "err", err)
+		}
+		c.cancel()
+		c.q.Close(net.ErrClosed)
+		c.nc.Close()
+		c.ad.removeConn(c)
+		close(c.closed)
+	})
+}

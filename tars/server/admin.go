@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	adminf "github.com/outpost-edge/outpost/tars/server/internal/tars"
 	"github.com/outpost-edge/outpost/tars/servant"
+	adminf "github.com/outpost-edge/outpost/tars/server/internal/tars"
 )
 
 // AdminObj is the object name of the administration servant (§6.7).

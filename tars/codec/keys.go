@@ -28,24 +28,28 @@ func SortedKeysFunc[K comparable, V any](w *Writer, m map[K]V, compare func(a, b
 
 // ReleaseKeys returns the slice borrowed by the latest SortedKeys call.
 func (w *Writer) ReleaseKeys() {
-	if w.keyDepth > 0 {
-		w.keyDepth--
+	if n := len(w.keysInUse); n > 0 {
+		w.keysInUse = w.keysInUse[:n-1]
 	}
 }
 
-// borrowKeys fills the scratch slice at the current depth with m's keys.
-// The scratch is kept as a *[]K in an any; it is replaced (one allocation)
-// only when a different key type appears at that depth.
+// borrowKeys fills a scratch slice of key type K with m's keys. Scratch
+// slices are kept as *[]K in w.keys and reused by later encodes; in-use ones
+// are listed (as indexes) in w.keysInUse, a stack as short as the nesting.
 func borrowKeys[K comparable, V any](w *Writer, m map[K]V) []K {
-	if w.keyDepth == len(w.keyScratch) {
-		w.keyScratch = append(w.keyScratch, nil)
+	var p *[]K
+	i := 0
+	for ; i < len(w.keys); i++ {
+		if q, ok := w.keys[i].(*[]K); ok && !slices.Contains(w.keysInUse, i) {
+			p = q
+			break
+		}
 	}
-	p, ok := w.keyScratch[w.keyDepth].(*[]K)
-	if !ok {
+	if p == nil {
 		p = new([]K)
-		w.keyScratch[w.keyDepth] = p
+		w.keys = append(w.keys, p)
 	}
-	w.keyDepth++
+	w.keysInUse = append(w.keysInUse, i)
 	keys := (*p)[:0]
 	for k := range m {
 		keys = append(keys, k)

@@ -15,15 +15,15 @@ type Writer struct {
 	buf []byte
 	err error
 
-	keyScratch []any // per nesting depth, a *[]K; see SortedKeys
-	keyDepth   int
+	keys      []any // scratch *[]K slices for SortedKeys
+	keysInUse []int // indexes into keys, innermost last
 }
 
 // NewWriter returns a Writer that appends to buf[:0], reusing its capacity.
 func NewWriter(buf []byte) *Writer { return &Writer{buf: buf[:0]} }
 
 // Reset empties the Writer, keeping its buffer's capacity, and clears Err.
-func (w *Writer) Reset() { w.buf, w.err, w.keyDepth = w.buf[:0], nil, 0 }
+func (w *Writer) Reset() { w.buf, w.err, w.keysInUse = w.buf[:0], nil, w.keysInUse[:0] }
 
 // Bytes returns the encoded bytes. They alias the Writer's buffer and are
 // valid until the next write or Reset.

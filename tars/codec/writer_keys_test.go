@@ -49,3 +49,28 @@ func TestSortedKeys(t *testing.T) {
 		t.Fatalf("%v allocs with a reused Writer", n)
 	}
 }
+
+func TestSortedKeysMixedTypes(t *testing.T) {
+	w := codec.NewWriter(nil)
+	a := map[string]int{"x": 1, "y": 2}
+	b := map[int32]int{2: 0, 1: 0}
+	encode := func() int {
+		w.Reset()
+		n := 0
+		for _, k := range codec.SortedKeys(w, a) {
+			n += len(k)
+		}
+		w.ReleaseKeys()
+		for _, k := range codec.SortedKeys(w, b) {
+			n += int(k)
+		}
+		w.ReleaseKeys()
+		return n
+	}
+	if encode() != 5 {
+		t.Fatal("wrong keys")
+	}
+	if n := testing.AllocsPerRun(50, func() { encode() }); n != 0 {
+		t.Fatalf("%v allocs alternating key types", n)
+	}
+}

@@ -1,0 +1,91 @@
+package controlplane
+
+import (
+	"strconv"
+	"strings"
+)
+
+// The flags below are the upstream components' own; Outpost picks values
+// that make a single-binary control plane work out of the box, and the
+// user's extra args (appended last) win over them.
+
+func apiServerArgs(cfg Config, p Paths, etcd datastoreEndpoints) []string {
+	args := []string{
+		"--bind-address=" + cfg.BindAddress.String(),
+		"--secure-port=" + strconv.Itoa(cfg.Port),
+		"--cert-dir=" + p.PKI(),
+		"--tls-cert-file=" + p.Cert(certAPIServer),
+		"--tls-private-key-file=" + p.Key(certAPIServer),
+		"--client-ca-file=" + p.Cert(certCA),
+		"--etcd-servers=" + strings.Join(etcd.endpoints, ","),
+		"--storage-backend=etcd3",
+		"--service-cluster-ip-range=" + cfg.ServiceCIDR,
+		"--service-account-key-file=" + p.join("pki", keyServiceAccount+".pub"),
+		"--service-account-signing-key-file=" + p.Key(keyServiceAccount),
+		"--service-account-issuer=" + serviceAccountIssue,
+		"--authorization-mode=Node,RBAC",
+		"--enable-admission-plugins=NodeRestriction",
+		"--enable-bootstrap-token-auth=true",
+		"--allow-privileged=true",
+		"--kubelet-client-certificate=" + p.Cert(certKubeletClient),
+		"--kubelet-client-key=" + p.Key(certKubeletClient),
+		"--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+		"--proxy-client-cert-file=" + p.Cert(certFrontProxyClnt),
+		"--proxy-client-key-file=" + p.Key(certFrontProxyClnt),
+		"--requestheader-client-ca-file=" + p.Cert(certFrontProxyCA),
+		"--requestheader-allowed-names=" + frontProxyCN,
+		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+		"--requestheader-group-headers=X-Remote-Group",
+		"--requestheader-username-headers=X-Remote-User",
+		"--profiling=false",
+	}
+	if cfg.AdvertiseAddress != nil {
+		args = append(args, "--advertise-address="+cfg.AdvertiseAddress.String())
+	}
+	if etcd.caFile != "" {
+		args = append(args, "--etcd-cafile="+etcd.caFile)
+	}
+	if etcd.certFile != "" {
+		args = append(args, "--etcd-certfile="+etcd.certFile, "--etcd-keyfile="+etcd.keyFile)
+	}
+	return append(args, cfg.APIServerArgs...)
+}
+
+func controllerManagerArgs(cfg Config, p Paths, leaderElect bool) []string {
+	kubeconfig := p.Kubeconfig(certControllerMgr)
+	args := []string{
+		"--kubeconfig=" + kubeconfig,
+		"--authentication-kubeconfig=" + kubeconfig,
+		"--authorization-kubeconfig=" + kubeconfig,
+		// No serving port: several servers may share a host in tests, and
+		// the API server's health is what users and probes look at.
+		"--secure-port=0",
+		"--cluster-signing-cert-file=" + p.Cert(certCA),
+		"--cluster-signing-key-file=" + p.Key(certCA),
+		"--root-ca-file=" + p.Cert(certCA),
+		"--service-account-private-key-file=" + p.Key(keyServiceAccount),
+		"--use-service-account-credentials=true",
+		"--service-cluster-ip-range=" + cfg.ServiceCIDR,
+		"--controllers=*,tokencleaner,bootstrapsigner",
+		"--leader-elect=" + strconv.FormatBool(leaderElect),
+		// Release the lease on exit, so that a restarted or second server
+		// takes over at once instead of after the lease expires; without
+		// it the upstream controller manager also exits the process.
+		"--feature-gates=ControllerManagerReleaseLeaderElectionLockOnExit=true",
+		"--profiling=false",
+	}
+	return append(args, cfg.ControllerManagerArgs...)
+}
+
+func schedulerArgs(cfg Config, p Paths, leaderElect bool) []string {
+	kubeconfig := p.Kubeconfig(certScheduler)
+	args := []string{
+		"--kubeconfig=" + kubeconfig,
+		"--authentication-kubeconfig=" + kubeconfig,
+		"--authorization-kubeconfig=" + kubeconfig,
+		"--secure-port=0",
+		"--leader-elect=" + strconv.FormatBool(leaderElect),
+		"--profiling=false",
+	}
+	return append(args, cfg.SchedulerArgs...)
+}

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/outpost-edge/outpost/internal/replica"
+)
+
+// ComponentsConfig configures the cloud-side components.
+type ComponentsConfig struct {
+	// MetricsAddress serves Prometheus /metrics ("0" disables it).
+	MetricsAddress string
+	// HealthAddress serves /healthz and /readyz ("0" disables it).
+	HealthAddress string
+	// LeaderElectionNamespace holds the lease that makes one server replica
+	// the active one for leader-only components.
+	LeaderElectionNamespace string
+	// ServerID names this replica among the servers of one cluster.
+	ServerID string
+}
+
+// leaderElectionID names the Lease that the server replicas compete for.
+const leaderElectionID = "outpost-server"
+
+// runComponents runs Outpost's cloud-side controllers in one
+// controller-runtime manager. The same manager runs whether the control
+// plane is embedded or attached, which is what keeps both modes equal.
+// Later components register themselves here.
+func runComponents(ctx context.Context, restCfg *rest.Config, cfg ComponentsConfig, log *slog.Logger) error {
+	ctrl.SetLogger(logr.FromSlogHandler(log.Handler()))
+	if cfg.LeaderElectionNamespace == "" {
+		cfg.LeaderElectionNamespace = "kube-system"
+	}
+	restCfg = rest.CopyConfig(restCfg)
+	restCfg.UserAgent = "outpost-server"
+	mgr, err := ctrl.NewManager(restCfg, manager.Options{
+		Metrics:                       metricsserver.Options{BindAddress: cfg.MetricsAddress},
+		HealthProbeBindAddress:        cfg.HealthAddress,
+		LeaderElection:                true,
+		LeaderElectionID:              leaderElectionID,
+		LeaderElectionNamespace:       cfg.LeaderElectionNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		GracefulShutdownTimeout:       ptr(5 * time.Second),
+	})
+	if err != nil {
+		return err
+	}
+	client, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		return err
+	}
+	heartbeat := &replica.Heartbeat{Client: client, ID: cfg.ServerID, Log: log}
+	if err := mgr.Add(everyReplica(heartbeat.Run)); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.Start(ctx)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// everyReplica is a component that runs on every replica, not only on the
+// elected leader.
+type everyReplica func(context.Context) error
+
+func (f everyReplica) Start(ctx context.Context) error { return f(ctx) }
+func (everyReplica) NeedLeaderElection() bool         { return false }

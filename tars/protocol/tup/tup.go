@@ -15,7 +15,8 @@ var ErrNotFound = errors.New("tup: attribute not found")
 // several types; use GetRawTyped.
 var ErrAmbiguous = errors.New("tup: attribute has several types")
 
-// UniAttribute is a TUP attribute map of version 2 or 3.
+// UniAttribute is a TUP attribute map of version 2 or 3. It is not safe for
+// concurrent use.
 type UniAttribute struct {
 	version int16
 	v3      map[string][]byte

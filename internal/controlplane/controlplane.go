@@ -23,10 +23,10 @@ import (
 
 // ControlPlane is a running embedded control plane.
 type ControlPlane struct {
-	paths  Paths
-	url    string
-	rest   *rest.Config
-	lock   *datadir.Lock
+	paths Paths
+	url   string
+	rest  *rest.Config
+	lock  *datadir.Lock
 
 	// Each component runs under its own context so that Stop can shut them
 	// down in dependency order.

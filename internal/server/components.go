@@ -79,4 +79,4 @@ func ptr[T any](v T) *T { return &v }
 type everyReplica func(context.Context) error
 
 func (f everyReplica) Start(ctx context.Context) error { return f(ctx) }
-func (everyReplica) NeedLeaderElection() bool         { return false }
+func (everyReplica) NeedLeaderElection() bool          { return false }

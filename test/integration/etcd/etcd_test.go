@@ -5,27 +5,54 @@ package etcd_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/outpost-edge/outpost/internal/pki"
 	"github.com/outpost-edge/outpost/internal/replica"
 	"github.com/outpost-edge/outpost/internal/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// startEtcd runs a real single-member etcd server in the test process.
-func startEtcd(t *testing.T) string {
+// etcdTLS is the TLS material of the test's etcd: it requires client
+// certificates, as a production etcd does.
+type etcdTLS struct{ ca, cert, key string }
+
+// startEtcd runs a real single-member etcd server in the test process,
+// serving clients over mutual TLS.
+func startEtcd(t *testing.T) (string, etcdTLS) {
 	t.Helper()
+	dir := t.TempDir()
+	ca, err := pki.LoadOrCreateCA(dir, "etcd-ca", "etcd-ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := etcdTLS{ca: ca.CertFile, cert: filepath.Join(dir, "client.crt"), key: filepath.Join(dir, "client.key")}
+	if err := ca.Issue(pki.Leaf{CommonName: "outpost", Client: true}, creds.cert, creds.key); err != nil {
+		t.Fatal(err)
+	}
+	serverCert, serverKey := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
+	if err := ca.Issue(pki.Leaf{CommonName: "etcd", IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, Server: true}, serverCert, serverKey); err != nil {
+		t.Fatal(err)
+	}
+
 	cfg := embed.NewConfig()
-	cfg.Dir = t.TempDir()
-	cfg.LogLevel = "error"
+	cfg.Dir = filepath.Join(dir, "data")
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	cfg.ClientTLSInfo = transport.TLSInfo{
+		CertFile: serverCert, KeyFile: serverKey, TrustedCAFile: ca.CertFile, ClientCertAuth: true,
+	}
 	clientPort, err := testenv.FreePort()
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +61,7 @@ func startEtcd(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clientURL, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", clientPort))
+	clientURL, _ := url.Parse(fmt.Sprintf("https://127.0.0.1:%d", clientPort))
 	peerURL, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", peerPort))
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*clientURL}, []url.URL{*clientURL}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*peerURL}, []url.URL{*peerURL}
@@ -49,12 +76,14 @@ func startEtcd(t *testing.T) string {
 	case <-time.After(time.Minute):
 		t.Fatal("etcd not ready")
 	}
-	return clientURL.String()
+	return clientURL.String(), creds
 }
 
 func TestTwoServersShareAnExternalEtcd(t *testing.T) {
-	endpoint := startEtcd(t)
-	first := testenv.StartServer(t, testenv.ServerOptions{Args: []string{"--datastore-endpoint", endpoint}})
+	endpoint, creds := startEtcd(t)
+	args := []string{"--datastore-endpoint", endpoint,
+		"--datastore-cafile", creds.ca, "--datastore-certfile", creds.cert, "--datastore-keyfile", creds.key}
+	first := testenv.StartServer(t, testenv.ServerOptions{Args: args})
 	client := first.Client(t)
 	ns := testenv.Namespace(t, client)
 	_, err := client.CoreV1().ConfigMaps(ns).Create(t.Context(), &corev1.ConfigMap{
@@ -65,7 +94,11 @@ func TestTwoServersShareAnExternalEtcd(t *testing.T) {
 	}
 
 	// The object is in etcd itself, under the API server's usual key.
-	etcd, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
+	tlsCfg, err := (transport.TLSInfo{CertFile: creds.cert, KeyFile: creds.key, TrustedCAFile: creds.ca}).ClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	etcd, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, TLS: tlsCfg, DialTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +115,7 @@ func TestTwoServersShareAnExternalEtcd(t *testing.T) {
 
 	// A second server with its own data dir on the same etcd serves the same
 	// objects: this is how Outpost runs highly available.
-	second := testenv.StartServer(t, testenv.ServerOptions{Args: []string{"--datastore-endpoint", endpoint}})
+	second := testenv.StartServer(t, testenv.ServerOptions{Args: args})
 	got, err := second.Client(t).CoreV1().ConfigMaps(ns).Get(t.Context(), "in-etcd", metav1.GetOptions{})
 	if err != nil || got.Data["k"] != "v" {
 		t.Fatalf("second server does not see the first's ConfigMap: %v %v", got, err)

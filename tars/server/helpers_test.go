@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -15,6 +17,8 @@ import (
 	"github.com/outpost-edge/outpost/tars/server"
 )
 
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 // testTimeout bounds every wait in these tests.
 const testTimeout = 10 * time.Second
 
@@ -22,7 +26,7 @@ const testTimeout = 10 * time.Second
 // stops it when the test ends.
 func start(t *testing.T, srvOpts []server.Option, adOpts ...server.AdapterOption) (*server.Server, *server.Adapter) {
 	t.Helper()
-	srv := server.New(srvOpts...)
+	srv := server.New(append([]server.Option{server.WithLogger(quiet)}, srvOpts...)...)
 	ad, err := srv.Listen("tcp -h 127.0.0.1 -p 0 -t 60000", adOpts...)
 	if err != nil {
 		t.Fatal(err)

@@ -14,8 +14,8 @@ var ErrClosed = errors.New("transport: connection closed")
 var ErrQueueFull = errors.New("transport: send queue full")
 
 // Mark records where a frame ends in the pending bytes, and the token
-// given with it (a client's call), so that frames never written can be
-// handed back after a failure.
+// given with it (a client's call), so that the queue can report which
+// frames reached the connection and hand back those that did not.
 type Mark struct {
 	End   int
 	Token any
@@ -27,12 +27,15 @@ type SendQueue struct {
 	w          io.Writer
 	maxPending int
 
+	// OnWritten, if set before Run, is called with the token of every
+	// frame once it has been written whole.
+	OnWritten func(token any)
+
 	mu       sync.Mutex
 	pending  []byte
 	marks    []Mark
 	closed   bool
 	closeErr error
-	unsent   []Mark // tokens of frames never written, set when Run returns
 
 	wake chan struct{}
 }
@@ -48,7 +51,7 @@ func NewSendQueue(w io.Writer, maxPending int) *SendQueue {
 }
 
 // Append queues one encoded frame (copied). token, if not nil, is reported
-// back by Unsent should the frame never be written.
+// to OnWritten once the frame is written, or by Take if it never is.
 func (q *SendQueue) Append(frame []byte, token any) error {
 	q.mu.Lock()
 	if q.closed {
@@ -110,8 +113,8 @@ func (q *SendQueue) Pending() int {
 }
 
 // Run writes pending frames until Close or a write error, which it
-// returns. Afterwards Unsent reports the frames that never reached the
-// connection (wholly or partly unwritten frames alike).
+// returns. Frames not written when it returns are dropped (their tokens
+// never reach OnWritten).
 func (q *SendQueue) Run() error {
 	var batch []byte
 	var marks []Mark
@@ -125,7 +128,6 @@ func (q *SendQueue) Run() error {
 		if len(q.pending) == 0 || (q.closed && q.closeErr != nil) {
 			// Closed: a clean Close still flushes what is pending, an
 			// error close abandons it.
-			q.unsent = append(q.unsent, q.marks...)
 			q.pending, q.marks = nil, nil
 			err := q.closeErr
 			q.mu.Unlock()
@@ -136,14 +138,15 @@ func (q *SendQueue) Run() error {
 		q.mu.Unlock()
 
 		n, err := q.w.Write(batch)
-		if err != nil {
-			q.mu.Lock()
+		if q.OnWritten != nil {
 			for _, m := range marks {
-				if m.End > n {
-					q.unsent = append(q.unsent, m)
+				if m.End <= n {
+					q.OnWritten(m.Token)
 				}
 			}
-			q.unsent = append(q.unsent, q.marks...)
+		}
+		if err != nil {
+			q.mu.Lock()
 			q.closed, q.pending, q.marks = true, nil, nil
 			if q.closeErr != nil {
 				err = q.closeErr
@@ -156,12 +159,4 @@ func (q *SendQueue) Run() error {
 		}
 		clear(marks) // drop token references
 	}
-}
-
-// Unsent returns, once Run has returned, the tokens of the frames it never
-// wrote, in queue order.
-func (q *SendQueue) Unsent() []Mark {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.unsent
 }

@@ -28,11 +28,11 @@ type call struct {
 	oneway bool
 
 	state    atomic.Int32
-	sent     atomic.Bool         // written whole to a connection
+	sent     atomic.Bool          // written whole to a connection
 	conn     atomic.Pointer[conn] // where it is registered
 	attempts int                  // dispatches so far; touched by one goroutine at a time
 
-	done  chan struct{}                          // closed when complete (sync calls and futures)
+	done  chan struct{}                         // closed when complete (sync calls and futures)
 	cb    func(*protocol.ResponsePacket, error) // asynchronous callback
 	err   error
 	armMu sync.Mutex  // held while timer and stop are set

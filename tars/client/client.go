@@ -95,7 +95,9 @@ func New(proxy string, opts ...Option) (*Client, error) {
 func (c *Client) Object() string { return c.obj }
 
 // Endpoints returns the endpoints calls are spread over.
-func (c *Client) Endpoints() []endpoint.Endpoint { return append([]endpoint.Endpoint(nil), c.epList...) }
+func (c *Client) Endpoints() []endpoint.Endpoint {
+	return append([]endpoint.Endpoint(nil), c.epList...)
+}
 
 // Invoke sends req and waits for its reply (for a oneway request, until it
 // is written). It fills in req's ServantName, RequestID and Timeout (the

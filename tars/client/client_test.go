@@ -3,6 +3,8 @@ package client_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"reflect"
 	"strings"
 	"sync"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/outpost-edge/outpost/tars/client"
 	"github.com/outpost-edge/outpost/tars/codec"
+	"github.com/outpost-edge/outpost/tars/examples/interop-server/echo"
 	"github.com/outpost-edge/outpost/tars/examples/interop-server/interop"
 	"github.com/outpost-edge/outpost/tars/protocol"
 	"github.com/outpost-edge/outpost/tars/protocol/tup"
@@ -183,14 +186,16 @@ func TestAsyncAndFuture(t *testing.T) {
 	if resp, err := f.Wait(); err != nil || ret(resp.Buffer) != 9 {
 		t.Fatalf("future = %v %v", resp, err)
 	}
-	// Async timeouts fire without anyone waiting.
-	f = c.Go(t.Context(), &protocol.RequestPacket{Version: 1, FuncName: "sleepMs", Buffer: intArg(60000), Timeout: 30})
+	// Async timeouts fire without anyone waiting, here against a server
+	// that never answers.
+	silent := newClient(t, echo.Obj+"@"+fakeServer(t, func(nc net.Conn) { io.Copy(io.Discard, nc) }))
+	f = silent.Go(t.Context(), &protocol.RequestPacket{Version: 1, FuncName: "echoInt", Timeout: 30})
 	if _, err := f.Wait(); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("async timeout = %v", err)
 	}
 	// And so do cancellations.
 	ctx, cancel := context.WithCancel(t.Context())
-	f = c.Go(ctx, &protocol.RequestPacket{Version: 1, FuncName: "sleepMs", Buffer: intArg(60000)})
+	f = silent.Go(ctx, &protocol.RequestPacket{Version: 1, FuncName: "echoInt"})
 	cancel()
 	if _, err := f.Wait(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("async cancel = %v", err)

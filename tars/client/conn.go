@@ -24,9 +24,9 @@ var errReconnect = errors.New("tars client: server asked to reconnect")
 // runs the send queue; a second reads replies once it is connected. Calls
 // can be queued while it dials.
 type conn struct {
-	client *Client
-	ep     *endpointState
-	q      *transport.SendQueue
+	client  *Client
+	ep      *endpointState
+	q       *transport.SendQueue
 	pending pendingMap
 
 	mu           sync.Mutex

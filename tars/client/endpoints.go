@@ -18,7 +18,7 @@ type endpointState struct {
 	mu        sync.Mutex
 	conns     map[*conn]struct{} // every open connection, draining ones included
 	failures  int                // consecutive failed dials
-	backoffTo time.Time // no new dials before this, while others are usable
+	backoffTo time.Time          // no new dials before this, while others are usable
 	lastErr   error
 }
 

@@ -22,7 +22,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // startServer serves the interop servant on a free loopback port until the
 // test ends.
-func startServer(t *testing.T, srvOpts []server.Option, adOpts ...server.AdapterOption) (*server.Server, *server.Adapter) {
+func startServer(t testing.TB, srvOpts []server.Option, adOpts ...server.AdapterOption) (*server.Server, *server.Adapter) {
 	t.Helper()
 	srv := server.New(append([]server.Option{server.WithLogger(quiet)}, srvOpts...)...)
 	ad, err := srv.Listen("tcp -h 127.0.0.1 -p 0", adOpts...)
@@ -46,7 +46,7 @@ func proxy(ads ...*server.Adapter) string {
 	return s
 }
 
-func newClient(t *testing.T, proxy string, opts ...client.Option) *client.Client {
+func newClient(t testing.TB, proxy string, opts ...client.Option) *client.Client {
 	t.Helper()
 	c, err := client.New(proxy, append([]client.Option{client.WithLogger(quiet)}, opts...)...)
 	if err != nil {

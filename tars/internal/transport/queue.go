@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"io"
+	"runtime"
 	"sync"
 )
 
@@ -123,6 +124,9 @@ func (q *SendQueue) Run() error {
 		for len(q.pending) == 0 && !q.closed {
 			q.mu.Unlock()
 			<-q.wake
+			// Let the producers that are ready run first, so that their
+			// frames join this write; with none ready this costs little.
+			runtime.Gosched()
 			q.mu.Lock()
 		}
 		if len(q.pending) == 0 || (q.closed && q.closeErr != nil) {

@@ -36,11 +36,11 @@ func Acquire(dir string) (*Lock, error) {
 		holder, _ := os.ReadFile(path)
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			msg := fmt.Sprintf("%v: %s is used by another outpost server", ErrInUse, dir)
+			who := "another outpost server"
 			if pid, perr := strconv.Atoi(strings.TrimSpace(string(holder))); perr == nil {
-				msg += fmt.Sprintf(" (pid %d)", pid)
+				who += fmt.Sprintf(" (pid %d)", pid)
 			}
-			return nil, fmt.Errorf("%s; stop it or choose another --data-dir", msg)
+			return nil, fmt.Errorf("%w: %s is used by %s; stop it or choose another --data-dir", ErrInUse, dir, who)
 		}
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}

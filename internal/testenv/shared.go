@@ -74,6 +74,12 @@ func Namespace(tb testing.TB, client kubernetes.Interface) string {
 	tb.Cleanup(func() {
 		_ = client.CoreV1().Namespaces().Delete(context.Background(), ns.Name, metav1.DeleteOptions{})
 	})
+	// Pods are refused until the controller manager has created the
+	// namespace's default ServiceAccount.
+	Eventually(tb, DefaultTimeout, "default service account", func() error {
+		_, err := client.CoreV1().ServiceAccounts(ns.Name).Get(context.Background(), "default", metav1.GetOptions{})
+		return err
+	})
 	return ns.Name
 }
 

@@ -1,0 +1,43 @@
+// Command server serves the hello-world Greeter:
+//
+//	go run ./examples/hello/server -addr 127.0.0.1:10015
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/outpost-edge/outpost/tars/examples/hello/greeter"
+	"github.com/outpost-edge/outpost/tars/examples/hello/hello"
+	"github.com/outpost-edge/outpost/tars/server"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:10015", "listen `host:port`")
+	flag.Parse()
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := server.New()
+	ad, err := srv.Listen("tcp -h " + host + " -p " + port)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ad.Handle(greeter.Obj, hello.NewGreeterDispatcher(new(greeter.Greeter)))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	log.Printf("serving %s on %s", greeter.Obj, ad.Endpoint())
+	srv.Serve()
+}

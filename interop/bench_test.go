@@ -17,7 +17,8 @@ import (
 
 // Benchmarks run both implementations side by side; compare with
 //
-//	go test -run '^$' -bench . -benchmem -count 5 | benchstat -col /impl -
+//	go test -run '^$' -bench . -benchmem -count 10 > bench.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest -col /impl bench.txt
 //
 // Encoding reuses one buffer per implementation, decoding one reader; each
 // decode fills a fresh value, except that Outpost's packet decoders reuse

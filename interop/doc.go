@@ -9,7 +9,11 @@
 // container, the request and response packets, TUP3 attribute maps and the
 // structs and RPC argument buffers of Interop.tars.
 //
-// Subpackage tarsgo/Interop is the code tars2go would generate for
-// Interop.tars, written by hand against TarsGo's codec (tars2go itself is a
-// separate module not used here).
+// The Outpost side of the struct and argument tests is gen/interop,
+// generated from Interop.tars by tars/gen (go generate, see generate.go),
+// driven through its EchoClient and EchoDispatcher. Subpackage
+// tarsgo/Interop is the code tars2go would generate for Interop.tars,
+// written by hand against TarsGo's codec (tars2go itself is a separate
+// module not used here). Package handwritten encodes the same structs with
+// the codec by hand, as a reference point for the benchmarks.
 package interop

@@ -34,6 +34,11 @@ func (r *Reader) readContainerHead(want Type, tag byte, require bool, per int) (
 // increasing the nesting depth (ErrDepth beyond the cap). After reading the
 // struct's fields, call SkipToStructEnd.
 func (r *Reader) ReadStructBegin(tag byte, require bool) (present bool, err error) {
+	if tag < 15 && r.off < len(r.buf) && r.buf[r.off] == tag<<4|byte(TypeStructBegin) && r.depth < r.maxDepth {
+		r.off++ // fast path: the wanted STRUCT_BEGIN is next
+		r.depth++
+		return true, nil
+	}
 	typ, present, err := r.SkipToTag(tag, require)
 	if !present {
 		return false, err

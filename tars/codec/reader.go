@@ -148,6 +148,14 @@ func (r *Reader) SkipField() error {
 // ReadStructBegin.
 func (r *Reader) SkipToStructEnd() error {
 	for {
+		// Fast path: STRUCT_END is next (no unknown trailing fields).
+		if r.off < len(r.buf) && r.buf[r.off] == byte(TypeStructEnd) {
+			r.off++
+			if r.depth > 0 {
+				r.depth--
+			}
+			return nil
+		}
 		typ, tag, err := r.ReadHead()
 		if err != nil {
 			return err
@@ -253,16 +261,17 @@ func (r *Reader) take(n int, tag byte) ([]byte, error) {
 // needs at least per bytes.
 func (r *Reader) readCount(tag byte, per int) (int, error) {
 	start := r.off
-	typ, cur, err := r.ReadHead()
+	v, _, err := r.readInt(0, true, TypeInt)
 	if err != nil {
-		return 0, err
-	}
-	if cur != 0 {
-		return 0, &Error{Err: ErrTypeMismatch, Offset: start, Tag: int(tag),
-			Expected: "count at tag 0", Got: typ.String() + " at tag " + strconv.Itoa(int(cur))}
-	}
-	v, err := r.intPayload(typ, TypeInt, tag)
-	if err != nil {
+		if e, ok := err.(*Error); ok {
+			e.Tag, e.Msg = int(tag), "reading the count"
+			if e.Err == ErrRequiredMissing { // the count is not optional data
+				e.Err, e.Expected = ErrTypeMismatch, "count at tag 0"
+				if r.off >= len(r.buf) {
+					e.Err = ErrTruncated
+				}
+			}
+		}
 		return 0, err
 	}
 	if v < 0 || v > int64((len(r.buf)-r.off)/per) {

@@ -175,6 +175,12 @@ func (cp *ControlPlane) waitReady(ctx context.Context) error {
 // react to the API server going away, then the API server, then the
 // datastore, then the data directory lock. Each step is bounded so that a
 // component that hangs cannot hold up the process.
+//
+// With an external datastore the scheduler runs leader-elected, and the
+// upstream scheduler releases its lease and exits the process (status 0) as
+// soon as its context ends; the remaining steps then fall to the kernel
+// (the lock) and to etcd, which needs no shutdown of ours. The controller
+// manager's lease is released before that, through its feature gate.
 func (cp *ControlPlane) Stop() {
 	stopWithin := func(cancel context.CancelFunc, done <-chan struct{}, d time.Duration) {
 		if cancel == nil {

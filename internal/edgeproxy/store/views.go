@@ -57,7 +57,7 @@ type ViewMeta struct {
 	// LogFloor: a watch from resourceVersion X can be replayed from the
 	// log iff X >= LogFloor.
 	LogFloor uint64
-	LogCount int // changes in the log
+	LogCount int           // changes in the log
 	ListType wire.TypeMeta // "PodList"
 	ItemType wire.TypeMeta // "Pod"
 	Count    int
@@ -120,10 +120,10 @@ func (s *Store) ensureView(tx *bolt.Tx, key ViewKey) (*bolt.Bucket, ViewMeta, er
 // makes it the view's state. Its methods only queue work and must be
 // called from one goroutine.
 type Snapshot struct {
-	s     *Store
-	key   ViewKey
-	gen   uint64 // set by the first op, on the writer goroutine
-	count int
+	s      *Store
+	key    ViewKey
+	gen    uint64 // set by the first op, on the writer goroutine
+	count  int
 	stream *Stream
 }
 

@@ -30,9 +30,9 @@ type ControlPlane struct {
 
 	// Each component runs under its own context so that Stop can shut them
 	// down in dependency order.
-	stopControllers, stopAPIServer, stopDatastore context.CancelFunc
-	controllersDone, apiServerDone                chan struct{}
-	datastoreDone                                 func()
+	stopCM, stopScheduler, stopAPIServer, stopDatastore context.CancelFunc
+	cmDone, schedulerDone, apiServerDone                chan struct{}
+	datastoreDone                                       func()
 
 	errOnce sync.Once
 	err     chan error
@@ -78,40 +78,39 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *ControlPlane, 
 
 	apiCtx, stopAPI := context.WithCancel(context.WithoutCancel(ctx))
 	cp.stopAPIServer, cp.apiServerDone = stopAPI, make(chan struct{})
-	go cp.run("kube-apiserver", cp.apiServerDone, func() error {
-		return runAPIServer(apiCtx, apiServerArgs(cfg, p, etcd))
+	go cp.run(apiCtx, "kube-apiserver", cp.apiServerDone, func(ctx context.Context) error {
+		return runAPIServer(ctx, apiServerArgs(cfg, p, etcd))
 	})
 	log.Info("waiting for the API server", "url", cp.url)
 	if err := cp.waitReady(ctx); err != nil {
 		return nil, err
 	}
 
-	ctrlCtx, stopCtrl := context.WithCancel(context.WithoutCancel(ctx))
-	cp.stopControllers, cp.controllersDone = stopCtrl, make(chan struct{})
 	leaderElect := cfg.DatastoreEndpoint != ""
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cp.run("kube-controller-manager", nil, func() error {
-			return runControllerManager(ctrlCtx, controllerManagerArgs(cfg, p, leaderElect))
-		})
+	cmCtx, stopCM := context.WithCancel(context.WithoutCancel(ctx))
+	cp.stopCM, cp.cmDone = stopCM, make(chan struct{})
+	go cp.run(cmCtx, "kube-controller-manager", cp.cmDone, func(ctx context.Context) error {
+		return runControllerManager(ctx, controllerManagerArgs(cfg, p, leaderElect))
 	})
-	wg.Go(func() {
-		cp.run("kube-scheduler", nil, func() error {
-			return runScheduler(ctrlCtx, schedulerArgs(cfg, p, leaderElect))
-		})
+	schedCtx, stopSched := context.WithCancel(context.WithoutCancel(ctx))
+	cp.stopScheduler, cp.schedulerDone = stopSched, make(chan struct{})
+	go cp.run(schedCtx, "kube-scheduler", cp.schedulerDone, func(ctx context.Context) error {
+		return runScheduler(ctx, schedulerArgs(cfg, p, leaderElect))
 	})
-	go func() { wg.Wait(); close(cp.controllersDone) }()
 	return cp, nil
 }
 
-// run runs a component, reporting an unexpected end through Err.
-func (cp *ControlPlane) run(name string, done chan struct{}, fn func() error) {
-	if done != nil {
-		defer close(done)
-	}
-	err := fn()
-	if err == nil || errors.Is(err, context.Canceled) {
+// run runs a component under ctx, reporting an end that ctx did not ask
+// for through Err. (Upstream components return odd errors when stopped,
+// such as the scheduler's "finished without leader elect".)
+func (cp *ControlPlane) run(ctx context.Context, name string, done chan struct{}, fn func(context.Context) error) {
+	defer close(done)
+	err := fn(ctx)
+	if ctx.Err() != nil {
 		return
+	}
+	if err == nil {
+		err = errors.New("stopped")
 	}
 	cp.errOnce.Do(func() { cp.err <- fmt.Errorf("%s: %w", name, err) })
 }
@@ -171,16 +170,16 @@ func (cp *ControlPlane) waitReady(ctx context.Context) error {
 	}
 }
 
-// Stop shuts the control plane down: controllers first, so they do not
-// react to the API server going away, then the API server, then the
-// datastore, then the data directory lock. Each step is bounded so that a
+// Stop shuts the control plane down: the controller manager and the
+// scheduler first, so they do not react to the API server going away, then
+// the API server, then the datastore, then the data directory lock. Each step is bounded so that a
 // component that hangs cannot hold up the process.
 //
 // With an external datastore the scheduler runs leader-elected, and the
 // upstream scheduler releases its lease and exits the process (status 0) as
-// soon as its context ends; the remaining steps then fall to the kernel
-// (the lock) and to etcd, which needs no shutdown of ours. The controller
-// manager's lease is released before that, through its feature gate.
+// soon as its context ends; so it is stopped after the controller manager
+// has released its own lease, and the remaining steps then fall to the
+// kernel (the lock) and to etcd, which needs no shutdown of ours.
 func (cp *ControlPlane) Stop() {
 	stopWithin := func(cancel context.CancelFunc, done <-chan struct{}, d time.Duration) {
 		if cancel == nil {
@@ -195,7 +194,8 @@ func (cp *ControlPlane) Stop() {
 		case <-time.After(d):
 		}
 	}
-	stopWithin(cp.stopControllers, cp.controllersDone, 3*time.Second)
+	stopWithin(cp.stopCM, cp.cmDone, 3*time.Second)
+	stopWithin(cp.stopScheduler, cp.schedulerDone, 2*time.Second)
 	stopWithin(cp.stopAPIServer, cp.apiServerDone, 5*time.Second)
 	if cp.stopDatastore != nil {
 		cp.stopDatastore()

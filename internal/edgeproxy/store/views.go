@@ -192,6 +192,12 @@ func (sn *Snapshot) Commit(listType, itemType wire.TypeMeta, rv uint64) <-chan e
 		if err != nil {
 			return err
 		}
+		if m.Complete && rv < m.RV {
+			// An older list (served from a lagging cache) must not take
+			// the view back in time: streams attached to it build on its
+			// newer state.
+			return vb.DeleteBucket(genName(sn.gen))
+		}
 		if m.Gen != 0 {
 			if err := vb.DeleteBucket(genName(m.Gen)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
 				return err
@@ -317,6 +323,23 @@ func (st *Stream) Event(ev Event) <-chan error {
 		}
 		return writeMeta(vb, &m)
 	}, len(ev.Item.Raw)*2, true)
+}
+
+// Break records that the stream lost a change: the view cannot answer
+// until it is listed again.
+func (st *Stream) Break() {
+	st.s.submit(func(tx *bolt.Tx) error {
+		if !st.attached {
+			return nil
+		}
+		st.attached = false
+		vb, m, err := st.s.viewBucket(tx, st.key)
+		if err != nil || vb == nil || !m.Complete {
+			return err
+		}
+		m.Complete = false
+		return writeMeta(vb, &m)
+	}, 0, false)
 }
 
 // Bookmark records that the view is at resourceVersion rv.

@@ -28,10 +28,10 @@ import (
 type credKind int
 
 const (
-	credAnonymous credKind = iota // no credential: forwarded as is
-	credToken                     // bearer token: forwarded unchanged
-	credKeypair                   // client certificate whose key the proxy holds: presented as is
-	credFrontProxy                // client certificate: front-proxy headers
+	credAnonymous  credKind = iota // no credential: forwarded as is
+	credToken                      // bearer token: forwarded unchanged
+	credKeypair                    // client certificate whose key the proxy holds: presented as is
+	credFrontProxy                 // client certificate: front-proxy headers
 )
 
 // identity is who a request comes from, and how to speak for them.

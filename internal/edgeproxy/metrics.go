@@ -32,7 +32,7 @@ func newMetrics(reg prometheus.Registerer, p *Proxy) *metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "requests_total",
 			Help: "Requests handled, by verb, by who answered (cloud, cache or local) and HTTP code."}, []string{"verb", "served_by", "code"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "request_duration_seconds",
-			Help: "Time to answer a request (watches excluded), by verb and by who answered.",
+			Help:    "Time to answer a request (watches excluded), by verb and by who answered.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}, []string{"verb", "served_by"}),
 		hits: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "cache_hits_total",
 			Help: "Requests answered from the cache, by verb."}, []string{"verb"}),
@@ -92,4 +92,3 @@ func (m *metrics) storeStats(s store.Stats) {
 	m.evictions.Set(float64(s.Evictions))
 	m.writeErrors.Set(float64(s.WriteErrors))
 }
-

@@ -76,7 +76,7 @@ type Config struct {
 	// (defaults 1s and 2s); FailureThreshold failed probes in a row mean
 	// offline (default 2; a refused or reset connection counts at once),
 	// SuccessThreshold successes in a row mean online again (default 2).
-	ProbeInterval, ProbeTimeout         time.Duration
+	ProbeInterval, ProbeTimeout        time.Duration
 	FailureThreshold, SuccessThreshold int
 	// DialTimeout bounds connecting to the cloud (default 5s).
 	DialTimeout time.Duration

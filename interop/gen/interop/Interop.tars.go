@@ -7,8 +7,6 @@ package interop
 import (
 	"cmp"
 	"context"
-	"maps"
-	"slices"
 	"strconv"
 
 	"github.com/outpost-edge/outpost/tars/codec"
@@ -192,28 +190,34 @@ func (s *Everything) WriteFields(w *codec.Writer) error {
 	}
 	if len(s.Counts) > 0 {
 		w.WriteMapHead(15, len(s.Counts))
-		for _, k0 := range slices.Sorted(maps.Keys(s.Counts)) {
+		for _, k0 := range codec.SortedKeys(w, s.Counts) {
 			v0 := s.Counts[k0]
 			w.WriteString(0, k0)
 			w.WriteInt32(1, v0)
 		}
+		w.ReleaseKeys()
 	}
 	if len(s.ById) > 0 {
 		w.WriteMapHead(16, len(s.ById))
-		for _, k0 := range slices.Sorted(maps.Keys(s.ById)) {
+		for _, k0 := range codec.SortedKeys(w, s.ById) {
 			v0 := s.ById[k0]
 			w.WriteInt32(0, k0)
-			if err := w.WriteStruct(1, &v0); err != nil {
+			w.WriteStructBegin(1)
+			if err := v0.WriteFields(w); err != nil {
 				return err
 			}
+			w.WriteStructEnd()
 		}
+		w.ReleaseKeys()
 	}
 	if len(s.Path) > 0 {
 		w.WriteListHead(17, len(s.Path))
-		for _, v0 := range s.Path {
-			if err := w.WriteStruct(0, &v0); err != nil {
+		for i0 := range s.Path {
+			w.WriteStructBegin(0)
+			if err := s.Path[i0].WriteFields(w); err != nil {
 				return err
 			}
+			w.WriteStructEnd()
 		}
 	}
 	w.WriteInt32(18, int32(s.Color))
@@ -228,26 +232,32 @@ func (s *Everything) WriteFields(w *codec.Writer) error {
 	}
 	if len(s.Groups) > 0 {
 		w.WriteMapHead(20, len(s.Groups))
-		for _, k0 := range slices.Sorted(maps.Keys(s.Groups)) {
+		for _, k0 := range codec.SortedKeys(w, s.Groups) {
 			v0 := s.Groups[k0]
 			w.WriteString(0, k0)
 			w.WriteListHead(1, len(v0))
-			for _, v1 := range v0 {
-				if err := w.WriteStruct(0, &v1); err != nil {
+			for i1 := range v0 {
+				w.WriteStructBegin(0)
+				if err := v0[i1].WriteFields(w); err != nil {
 					return err
 				}
+				w.WriteStructEnd()
 			}
 		}
+		w.ReleaseKeys()
 	}
 	if len(s.Names) > 0 {
 		w.WriteMapHead(21, len(s.Names))
-		for _, k0 := range slices.SortedFunc(maps.Keys(s.Names), ComparePoint) {
+		for _, k0 := range codec.SortedKeysFunc(w, s.Names, ComparePoint) {
 			v0 := s.Names[k0]
-			if err := w.WriteStruct(0, &k0); err != nil {
+			w.WriteStructBegin(0)
+			if err := k0.WriteFields(w); err != nil {
 				return err
 			}
+			w.WriteStructEnd()
 			w.WriteString(1, v0)
 		}
+		w.ReleaseKeys()
 	}
 	if s.FarTag != "far" {
 		w.WriteString(100, s.FarTag)
@@ -313,19 +323,18 @@ func (s *Everything) ReadFields(r *codec.Reader) error {
 	if n0, ok, err := r.ReadListHead(14, false); err != nil {
 		return err
 	} else if ok {
-		s.Strs = make([]string, 0, min(n0, 64))
+		s.Strs = make([]string, 0, min(n0, 256))
 		for range n0 {
-			var e0 string
-			if err := r.ReadString(&e0, 0, true); err != nil {
+			s.Strs = append(s.Strs, "")
+			if err := r.ReadString(&s.Strs[len(s.Strs)-1], 0, true); err != nil {
 				return err
 			}
-			s.Strs = append(s.Strs, e0)
 		}
 	}
 	if n0, ok, err := r.ReadMapHead(15, false); err != nil {
 		return err
 	} else if ok {
-		s.Counts = make(map[string]int32, min(n0, 64))
+		s.Counts = make(map[string]int32, min(n0, 256))
 		for range n0 {
 			var k0 string
 			var v0 int32
@@ -341,15 +350,22 @@ func (s *Everything) ReadFields(r *codec.Reader) error {
 	if n0, ok, err := r.ReadMapHead(16, false); err != nil {
 		return err
 	} else if ok {
-		s.ById = make(map[int32]Point, min(n0, 64))
+		s.ById = make(map[int32]Point, min(n0, 256))
 		for range n0 {
 			var k0 int32
 			var v0 Point
 			if err := r.ReadInt32(&k0, 0, true); err != nil {
 				return err
 			}
-			if err := r.ReadStruct(&v0, 1, true); err != nil {
+			if ok, err := r.ReadStructBegin(1, true); err != nil {
 				return err
+			} else if ok {
+				if err := v0.ReadFields(r); err != nil {
+					return err
+				}
+				if err := r.SkipToStructEnd(); err != nil {
+					return err
+				}
 			}
 			s.ById[k0] = v0
 		}
@@ -357,13 +373,19 @@ func (s *Everything) ReadFields(r *codec.Reader) error {
 	if n0, ok, err := r.ReadListHead(17, false); err != nil {
 		return err
 	} else if ok {
-		s.Path = make([]Point, 0, min(n0, 64))
+		s.Path = make([]Point, 0, min(n0, 256))
 		for range n0 {
-			var e0 Point
-			if err := r.ReadStruct(&e0, 0, true); err != nil {
+			s.Path = append(s.Path, Point{})
+			if ok, err := r.ReadStructBegin(0, true); err != nil {
 				return err
+			} else if ok {
+				if err := s.Path[len(s.Path)-1].ReadFields(r); err != nil {
+					return err
+				}
+				if err := r.SkipToStructEnd(); err != nil {
+					return err
+				}
 			}
-			s.Path = append(s.Path, e0)
 		}
 	}
 	if err := r.ReadInt32((*int32)(&s.Color), 18, false); err != nil {
@@ -372,26 +394,25 @@ func (s *Everything) ReadFields(r *codec.Reader) error {
 	if n0, ok, err := r.ReadListHead(19, false); err != nil {
 		return err
 	} else if ok {
-		s.Matrix = make([][]int64, 0, min(n0, 64))
+		s.Matrix = make([][]int64, 0, min(n0, 256))
 		for range n0 {
-			var e0 []int64
+			s.Matrix = append(s.Matrix, nil)
 			if n1, ok, err := r.ReadListHead(0, true); err != nil {
 				return err
 			} else if ok {
-				e0 = make([]int64, n1)
-				for i1 := range e0 {
-					if err := r.ReadInt64(&e0[i1], 0, true); err != nil {
+				s.Matrix[len(s.Matrix)-1] = make([]int64, n1)
+				for i1 := range s.Matrix[len(s.Matrix)-1] {
+					if err := r.ReadInt64(&s.Matrix[len(s.Matrix)-1][i1], 0, true); err != nil {
 						return err
 					}
 				}
 			}
-			s.Matrix = append(s.Matrix, e0)
 		}
 	}
 	if n0, ok, err := r.ReadMapHead(20, false); err != nil {
 		return err
 	} else if ok {
-		s.Groups = make(map[string][]Point, min(n0, 64))
+		s.Groups = make(map[string][]Point, min(n0, 256))
 		for range n0 {
 			var k0 string
 			var v0 []Point
@@ -401,13 +422,19 @@ func (s *Everything) ReadFields(r *codec.Reader) error {
 			if n1, ok, err := r.ReadListHead(1, true); err != nil {
 				return err
 			} else if ok {
-				v0 = make([]Point, 0, min(n1, 64))
+				v0 = make([]Point, 0, min(n1, 256))
 				for range n1 {
-					var e1 Point
-					if err := r.ReadStruct(&e1, 0, true); err != nil {
+					v0 = append(v0, Point{})
+					if ok, err := r.ReadStructBegin(0, true); err != nil {
 						return err
+					} else if ok {
+						if err := v0[len(v0)-1].ReadFields(r); err != nil {
+							return err
+						}
+						if err := r.SkipToStructEnd(); err != nil {
+							return err
+						}
 					}
-					v0 = append(v0, e1)
 				}
 			}
 			s.Groups[k0] = v0
@@ -416,12 +443,19 @@ func (s *Everything) ReadFields(r *codec.Reader) error {
 	if n0, ok, err := r.ReadMapHead(21, false); err != nil {
 		return err
 	} else if ok {
-		s.Names = make(map[Point]string, min(n0, 64))
+		s.Names = make(map[Point]string, min(n0, 256))
 		for range n0 {
 			var k0 Point
 			var v0 string
-			if err := r.ReadStruct(&k0, 0, true); err != nil {
+			if ok, err := r.ReadStructBegin(0, true); err != nil {
 				return err
+			} else if ok {
+				if err := k0.ReadFields(r); err != nil {
+					return err
+				}
+				if err := r.SkipToStructEnd(); err != nil {
+					return err
+				}
 			}
 			if err := r.ReadString(&v0, 1, true); err != nil {
 				return err
@@ -1179,13 +1213,12 @@ func (s *_Echo_echoStrings_args) ReadFields(r *codec.Reader) error {
 	if n0, ok, err := r.ReadListHead(1, true); err != nil {
 		return err
 	} else if ok {
-		s.v = make([]string, 0, min(n0, 64))
+		s.v = make([]string, 0, min(n0, 256))
 		for range n0 {
-			var e0 string
-			if err := r.ReadString(&e0, 0, true); err != nil {
+			s.v = append(s.v, "")
+			if err := r.ReadString(&s.v[len(s.v)-1], 0, true); err != nil {
 				return err
 			}
-			s.v = append(s.v, e0)
 		}
 	}
 	return nil
@@ -1210,13 +1243,12 @@ func (s *_Echo_echoStrings_results) ReadFields(r *codec.Reader) error {
 	if n0, ok, err := r.ReadListHead(0, true); err != nil {
 		return err
 	} else if ok {
-		s.ret = make([]string, 0, min(n0, 64))
+		s.ret = make([]string, 0, min(n0, 256))
 		for range n0 {
-			var e0 string
-			if err := r.ReadString(&e0, 0, true); err != nil {
+			s.ret = append(s.ret, "")
+			if err := r.ReadString(&s.ret[len(s.ret)-1], 0, true); err != nil {
 				return err
 			}
-			s.ret = append(s.ret, e0)
 		}
 	}
 	return nil
@@ -1244,11 +1276,12 @@ type _Echo_echoMap_args struct {
 // WriteFields writes the members as a bare TARS field sequence, in tag order.
 func (s *_Echo_echoMap_args) WriteFields(w *codec.Writer) error {
 	w.WriteMapHead(1, len(s.v))
-	for _, k0 := range slices.Sorted(maps.Keys(s.v)) {
+	for _, k0 := range codec.SortedKeys(w, s.v) {
 		v0 := s.v[k0]
 		w.WriteString(0, k0)
 		w.WriteString(1, v0)
 	}
+	w.ReleaseKeys()
 	return w.Err()
 }
 
@@ -1257,7 +1290,7 @@ func (s *_Echo_echoMap_args) ReadFields(r *codec.Reader) error {
 	if n0, ok, err := r.ReadMapHead(1, true); err != nil {
 		return err
 	} else if ok {
-		s.v = make(map[string]string, min(n0, 64))
+		s.v = make(map[string]string, min(n0, 256))
 		for range n0 {
 			var k0 string
 			var v0 string
@@ -1281,11 +1314,12 @@ type _Echo_echoMap_results struct {
 // WriteFields writes the members as a bare TARS field sequence, in tag order.
 func (s *_Echo_echoMap_results) WriteFields(w *codec.Writer) error {
 	w.WriteMapHead(0, len(s.ret))
-	for _, k0 := range slices.Sorted(maps.Keys(s.ret)) {
+	for _, k0 := range codec.SortedKeys(w, s.ret) {
 		v0 := s.ret[k0]
 		w.WriteString(0, k0)
 		w.WriteString(1, v0)
 	}
+	w.ReleaseKeys()
 	return w.Err()
 }
 
@@ -1294,7 +1328,7 @@ func (s *_Echo_echoMap_results) ReadFields(r *codec.Reader) error {
 	if n0, ok, err := r.ReadMapHead(0, true); err != nil {
 		return err
 	} else if ok {
-		s.ret = make(map[string]string, min(n0, 64))
+		s.ret = make(map[string]string, min(n0, 256))
 		for range n0 {
 			var k0 string
 			var v0 string
@@ -1383,16 +1417,25 @@ type _Echo_echoPoint_args struct {
 
 // WriteFields writes the members as a bare TARS field sequence, in tag order.
 func (s *_Echo_echoPoint_args) WriteFields(w *codec.Writer) error {
-	if err := w.WriteStruct(1, &s.v); err != nil {
+	w.WriteStructBegin(1)
+	if err := s.v.WriteFields(w); err != nil {
 		return err
 	}
+	w.WriteStructEnd()
 	return w.Err()
 }
 
 // ReadFields reads a bare TARS field sequence.
 func (s *_Echo_echoPoint_args) ReadFields(r *codec.Reader) error {
-	if err := r.ReadStruct(&s.v, 1, true); err != nil {
+	if ok, err := r.ReadStructBegin(1, true); err != nil {
 		return err
+	} else if ok {
+		if err := s.v.ReadFields(r); err != nil {
+			return err
+		}
+		if err := r.SkipToStructEnd(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -1404,16 +1447,25 @@ type _Echo_echoPoint_results struct {
 
 // WriteFields writes the members as a bare TARS field sequence, in tag order.
 func (s *_Echo_echoPoint_results) WriteFields(w *codec.Writer) error {
-	if err := w.WriteStruct(0, &s.ret); err != nil {
+	w.WriteStructBegin(0)
+	if err := s.ret.WriteFields(w); err != nil {
 		return err
 	}
+	w.WriteStructEnd()
 	return w.Err()
 }
 
 // ReadFields reads a bare TARS field sequence.
 func (s *_Echo_echoPoint_results) ReadFields(r *codec.Reader) error {
-	if err := r.ReadStruct(&s.ret, 0, true); err != nil {
+	if ok, err := r.ReadStructBegin(0, true); err != nil {
 		return err
+	} else if ok {
+		if err := s.ret.ReadFields(r); err != nil {
+			return err
+		}
+		if err := r.SkipToStructEnd(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -1439,16 +1491,25 @@ type _Echo_echoEverything_args struct {
 
 // WriteFields writes the members as a bare TARS field sequence, in tag order.
 func (s *_Echo_echoEverything_args) WriteFields(w *codec.Writer) error {
-	if err := w.WriteStruct(1, &s.v); err != nil {
+	w.WriteStructBegin(1)
+	if err := s.v.WriteFields(w); err != nil {
 		return err
 	}
+	w.WriteStructEnd()
 	return w.Err()
 }
 
 // ReadFields reads a bare TARS field sequence.
 func (s *_Echo_echoEverything_args) ReadFields(r *codec.Reader) error {
-	if err := r.ReadStruct(&s.v, 1, true); err != nil {
+	if ok, err := r.ReadStructBegin(1, true); err != nil {
 		return err
+	} else if ok {
+		if err := s.v.ReadFields(r); err != nil {
+			return err
+		}
+		if err := r.SkipToStructEnd(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -1460,16 +1521,25 @@ type _Echo_echoEverything_results struct {
 
 // WriteFields writes the members as a bare TARS field sequence, in tag order.
 func (s *_Echo_echoEverything_results) WriteFields(w *codec.Writer) error {
-	if err := w.WriteStruct(0, &s.ret); err != nil {
+	w.WriteStructBegin(0)
+	if err := s.ret.WriteFields(w); err != nil {
 		return err
 	}
+	w.WriteStructEnd()
 	return w.Err()
 }
 
 // ReadFields reads a bare TARS field sequence.
 func (s *_Echo_echoEverything_results) ReadFields(r *codec.Reader) error {
-	if err := r.ReadStruct(&s.ret, 0, true); err != nil {
+	if ok, err := r.ReadStructBegin(0, true); err != nil {
 		return err
+	} else if ok {
+		if err := s.ret.ReadFields(r); err != nil {
+			return err
+		}
+		if err := r.SkipToStructEnd(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -1563,10 +1633,12 @@ type _Echo_summarize_args struct {
 // WriteFields writes the members as a bare TARS field sequence, in tag order.
 func (s *_Echo_summarize_args) WriteFields(w *codec.Writer) error {
 	w.WriteListHead(1, len(s.points))
-	for _, v0 := range s.points {
-		if err := w.WriteStruct(0, &v0); err != nil {
+	for i0 := range s.points {
+		w.WriteStructBegin(0)
+		if err := s.points[i0].WriteFields(w); err != nil {
 			return err
 		}
+		w.WriteStructEnd()
 	}
 	return w.Err()
 }
@@ -1576,13 +1648,19 @@ func (s *_Echo_summarize_args) ReadFields(r *codec.Reader) error {
 	if n0, ok, err := r.ReadListHead(1, true); err != nil {
 		return err
 	} else if ok {
-		s.points = make([]Point, 0, min(n0, 64))
+		s.points = make([]Point, 0, min(n0, 256))
 		for range n0 {
-			var e0 Point
-			if err := r.ReadStruct(&e0, 0, true); err != nil {
+			s.points = append(s.points, Point{})
+			if ok, err := r.ReadStructBegin(0, true); err != nil {
 				return err
+			} else if ok {
+				if err := s.points[len(s.points)-1].ReadFields(r); err != nil {
+					return err
+				}
+				if err := r.SkipToStructEnd(); err != nil {
+					return err
+				}
 			}
-			s.points = append(s.points, e0)
 		}
 	}
 	return nil
@@ -1599,10 +1677,12 @@ type _Echo_summarize_results struct {
 func (s *_Echo_summarize_results) WriteFields(w *codec.Writer) error {
 	w.WriteInt32(0, s.ret)
 	w.WriteListHead(2, len(s.bounds))
-	for _, v0 := range s.bounds {
-		if err := w.WriteStruct(0, &v0); err != nil {
+	for i0 := range s.bounds {
+		w.WriteStructBegin(0)
+		if err := s.bounds[i0].WriteFields(w); err != nil {
 			return err
 		}
+		w.WriteStructEnd()
 	}
 	w.WriteListHead(3, len(s.labels))
 	for _, v0 := range s.labels {
@@ -1619,25 +1699,30 @@ func (s *_Echo_summarize_results) ReadFields(r *codec.Reader) error {
 	if n0, ok, err := r.ReadListHead(2, true); err != nil {
 		return err
 	} else if ok {
-		s.bounds = make([]Point, 0, min(n0, 64))
+		s.bounds = make([]Point, 0, min(n0, 256))
 		for range n0 {
-			var e0 Point
-			if err := r.ReadStruct(&e0, 0, true); err != nil {
+			s.bounds = append(s.bounds, Point{})
+			if ok, err := r.ReadStructBegin(0, true); err != nil {
 				return err
+			} else if ok {
+				if err := s.bounds[len(s.bounds)-1].ReadFields(r); err != nil {
+					return err
+				}
+				if err := r.SkipToStructEnd(); err != nil {
+					return err
+				}
 			}
-			s.bounds = append(s.bounds, e0)
 		}
 	}
 	if n0, ok, err := r.ReadListHead(3, true); err != nil {
 		return err
 	} else if ok {
-		s.labels = make([]string, 0, min(n0, 64))
+		s.labels = make([]string, 0, min(n0, 256))
 		for range n0 {
-			var e0 string
-			if err := r.ReadString(&e0, 0, true); err != nil {
+			s.labels = append(s.labels, "")
+			if err := r.ReadString(&s.labels[len(s.labels)-1], 0, true); err != nil {
 				return err
 			}
-			s.labels = append(s.labels, e0)
 		}
 	}
 	return nil

@@ -128,16 +128,25 @@ type _Greeter_greet_results struct {
 
 // WriteFields writes the members as a bare TARS field sequence, in tag order.
 func (s *_Greeter_greet_results) WriteFields(w *codec.Writer) error {
-	if err := w.WriteStruct(0, &s.ret); err != nil {
+	w.WriteStructBegin(0)
+	if err := s.ret.WriteFields(w); err != nil {
 		return err
 	}
+	w.WriteStructEnd()
 	return w.Err()
 }
 
 // ReadFields reads a bare TARS field sequence.
 func (s *_Greeter_greet_results) ReadFields(r *codec.Reader) error {
-	if err := r.ReadStruct(&s.ret, 0, true); err != nil {
+	if ok, err := r.ReadStructBegin(0, true); err != nil {
 		return err
+	} else if ok {
+		if err := s.ret.ReadFields(r); err != nil {
+			return err
+		}
+		if err := r.SkipToStructEnd(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

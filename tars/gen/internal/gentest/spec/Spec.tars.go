@@ -83,9 +83,11 @@ func (s *TestInfo2) ResetDefault() {
 
 // WriteFields writes the members as a bare TARS field sequence, in tag order.
 func (s *TestInfo2) WriteFields(w *codec.Writer) error {
-	if err := w.WriteStruct(1, &s.T); err != nil {
+	w.WriteStructBegin(1)
+	if err := s.T.WriteFields(w); err != nil {
 		return err
 	}
+	w.WriteStructEnd()
 	w.WriteInt32(2, s.A)
 	return w.Err()
 }
@@ -93,8 +95,15 @@ func (s *TestInfo2) WriteFields(w *codec.Writer) error {
 // ReadFields resets s to its defaults, then reads a bare TARS field sequence.
 func (s *TestInfo2) ReadFields(r *codec.Reader) error {
 	s.ResetDefault()
-	if err := r.ReadStruct(&s.T, 1, true); err != nil {
+	if ok, err := r.ReadStructBegin(1, true); err != nil {
 		return err
+	} else if ok {
+		if err := s.T.ReadFields(r); err != nil {
+			return err
+		}
+		if err := r.SkipToStructEnd(); err != nil {
+			return err
+		}
 	}
 	if err := r.ReadInt32(&s.A, 2, true); err != nil {
 		return err

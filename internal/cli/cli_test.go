@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -61,5 +63,34 @@ func TestBadFlagsAreClearErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err = %v, want it to mention %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+func TestTarsGenIsWired(t *testing.T) {
+	dir := t.TempDir()
+	bad := dir + "/bad.tars"
+	if err := os.WriteFile(bad, []byte("module M { struct S { 0 require nosuch x; }; };\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	root := newRoot()
+	root.SetArgs([]string{"tars", "gen", "-check", bad})
+	root.SetErr(&stderr)
+	err := root.Execute()
+	var code exitCode
+	if !errors.As(err, &code) || code == 0 {
+		t.Fatalf("gen on a bad IDL: err = %v, want a non-zero exit code", err)
+	}
+	if !strings.Contains(stderr.String(), "bad.tars:1:") || !strings.Contains(stderr.String(), "nosuch") {
+		t.Errorf("IDL error not reported as file:line:col with the token:\n%s", stderr.String())
+	}
+
+	root = newRoot()
+	root.SetArgs([]string{"tars", "gen", "-out", dir, "../../tars/gen/testdata/Interop.tars"})
+	if err := root.Execute(); err != nil {
+		t.Fatalf("gen Interop.tars: %v", err)
+	}
+	if _, err := os.Stat(dir + "/interop/Interop.tars.go"); err != nil {
+		t.Errorf("generated file missing: %v", err)
 	}
 }

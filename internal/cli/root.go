@@ -55,13 +55,15 @@ framework.
 Start here:
   outpost server                      run the cloud side on this machine
   outpost agent --simulate-kubelet    add simulated edge nodes to try it out
+  outpost call / outpost bench        call and load-test TARS services
+  outpost tars gen                    generate Go code from .tars files
   outpost version                     show what this binary is`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(newServerCommand(g), newAgentCommand(g), newTarsCommand(), newVersionCommand())
+	root.AddCommand(newServerCommand(g), newAgentCommand(g), newCallCommand(), newBenchCommand(), newTarsCommand(), newVersionCommand())
 	return root
 }
 

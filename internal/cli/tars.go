@@ -7,7 +7,35 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/outpost-edge/outpost/tars/gen"
+	"github.com/outpost-edge/outpost/tars/tool/bench"
+	"github.com/outpost-edge/outpost/tars/tool/call"
 )
+
+// newCallCommand is `outpost call`, like grpcurl for TARS servants.
+func newCallCommand() *cobra.Command {
+	return frameworkTool("call", "Call a function of a TARS servant with JSON arguments",
+		`Invoke any function of any TARS servant from the command line. Arguments
+are JSON, typed by the servant's .tars file; the result (the return value as
+"tars_ret" and every out-parameter) prints as JSON. A failed call exits
+non-zero and prints iRet and sResultDesc. Without a function name, the
+servant's functions are listed. Run with -h for its flags.`,
+		`  outpost call -idl Interop.tars -endpoint 'tcp -h 127.0.0.1 -p 10000' \
+      Outpost.Interop.EchoObj echoPoint '{"v":{"x":1,"y":2}}'`,
+		call.Main)
+}
+
+// newBenchCommand is `outpost bench`, a load generator in the manner of
+// TarsBenchmark.
+func newBenchCommand() *cobra.Command {
+	return frameworkTool("bench", "Load-test a TARS servant and report QPS and latency percentiles",
+		`Call one function of a TARS servant from many workers for a duration or a
+number of calls, optionally at a fixed rate, with a live progress line and a
+final report of QPS, result codes and latency (min, avg, p50, p90, p99,
+p99.9, max); --json for machines. Run with -h for its flags.`,
+		`  outpost bench -idl Interop.tars -endpoint 'tcp -h 127.0.0.1 -p 10000' \
+      -c 100 -d 10s -payload 1024 Outpost.Interop.EchoObj echoBytes`,
+		bench.Main)
+}
 
 // newTarsCommand groups the developer tools of the TARS framework. Their
 // logic lives in the framework module, so a service's go:generate can run

@@ -1,11 +1,14 @@
 package client_test
 
 import (
+	"encoding/binary"
 	"fmt"
+	"io"
+	"net"
 	"runtime"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/outpost-edge/outpost/tars/examples/interop-server/interop"
 )
@@ -57,4 +60,51 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkBareTCPEcho is the floor the RPC benchmark is compared with: a
+// length-prefixed echo over loopback, one goroutine per side.
+func BenchmarkBareTCPEcho(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		buf := make([]byte, 64<<10)
+		for {
+			if _, err := io.ReadFull(nc, buf[:4]); err != nil {
+				return
+			}
+			n := binary.BigEndian.Uint32(buf)
+			if _, err := io.ReadFull(nc, buf[4:4+n]); err != nil {
+				return
+			}
+			if _, err := nc.Write(buf[:4+n]); err != nil {
+				return
+			}
+		}
+	}()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	msg := binary.BigEndian.AppendUint32(nil, 16)
+	msg = append(msg, make([]byte, 16)...)
+	in := make([]byte, len(msg))
+	defer reportCPU(b)()
+	for b.Loop() {
+		if _, err := nc.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(nc, in); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -97,12 +97,23 @@ func (c *call) abandon(err error) bool {
 	return true
 }
 
+// timers recycles the deadline timers of synchronous calls.
+var timers = sync.Pool{New: func() any {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return t
+}}
+
 // wait blocks until the call completes, ctx ends or the deadline passes.
 func (c *call) wait(ctx context.Context, deadline time.Time) error {
 	var timeout <-chan time.Time
 	if d, ok := ctx.Deadline(); !ok || deadline.Before(d) {
-		t := time.NewTimer(time.Until(deadline))
-		defer t.Stop()
+		t := timers.Get().(*time.Timer)
+		t.Reset(time.Until(deadline))
+		defer func() {
+			t.Stop() // since Go 1.23 no stale value can be received after Stop
+			timers.Put(t)
+		}()
 		timeout = t.C
 	}
 	select {

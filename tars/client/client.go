@@ -272,32 +272,36 @@ func (c *Client) admit(ctx context.Context, cl *call) error {
 // dispatch picks a connection for the call and queues its frame there. A
 // nil error means the call is in the hands of a connection.
 func (c *Client) dispatch(cl *call) error {
+	f, err := transport.Encode(cl.req, c.opts.maxPacketLen)
+	if err != nil {
+		return err
+	}
+	defer f.Release()
 	var lastErr error
-	return transport.EncodeFrame(cl.req, c.opts.maxPacketLen, func(frame []byte) error {
-		for cl.attempts < maxAttempts {
-			cl.attempts++
-			cn, err := c.pick(cl.req)
-			if err != nil {
-				return err
-			}
-			cl.conn.Store(cn)
-			if !cn.pending.add(cl) {
-				continue // closed meanwhile
-			}
-			err = cn.q.Append(frame, cl)
-			if err == nil {
-				return nil
-			}
-			if cn.pending.remove(cl.req.RequestID) == nil {
-				return nil // the connection failed and settles the call
-			}
-			if errors.Is(err, transport.ErrQueueFull) {
-				return &servant.Error{Code: protocol.SendRequestErr, Message: "send queue of " + cn.ep.ep.String() + " full", Err: err}
-			}
-			lastErr = err
+	for cl.attempts < maxAttempts {
+		cl.attempts++
+		cn, err := c.pick(cl.req)
+		if err != nil {
+			return err
 		}
-		return &servant.Error{Code: protocol.ProxyConnectErr, Message: "no connection accepted the call", Err: lastErr}
-	})
+		cl.conn.Store(cn)
+		if !cn.pending.add(cl) {
+			continue // closed meanwhile
+		}
+		// Write directly when this is the only call on the connection.
+		err = cn.q.Append(f.Bytes(), cl, cn.pending.len() == 1)
+		if err == nil {
+			return nil
+		}
+		if cn.pending.remove(cl.req.RequestID) == nil {
+			return nil // the connection failed and settles the call
+		}
+		if errors.Is(err, transport.ErrQueueFull) {
+			return &servant.Error{Code: protocol.SendRequestErr, Message: "send queue of " + cn.ep.ep.String() + " full", Err: err}
+		}
+		lastErr = err
+	}
+	return &servant.Error{Code: protocol.ProxyConnectErr, Message: "no connection accepted the call", Err: lastErr}
 }
 
 // redispatch sends again a call its connection never wrote.

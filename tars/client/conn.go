@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 
 	"github.com/outpost-edge/outpost/tars/codec"
@@ -43,6 +44,8 @@ func newConnPending(c *Client, ep *endpointState) *conn {
 	cn := &conn{client: c, ep: ep}
 	cn.q = transport.NewSendQueue(writerFunc(cn.write), c.opts.maxPending)
 	cn.q.OnWritten = cn.written
+	cn.q.OnError = func(err error) { cn.close(err) }
+	cn.q.Hold() // until dialled: calls queue up
 	return cn
 }
 
@@ -52,7 +55,8 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
-// write is the send queue's writer; nc is set before the queue runs.
+// write is the send queue's writer; nc is set before the queue's write
+// role is first released.
 func (cn *conn) write(p []byte) (int, error) { return cn.nc.Write(p) }
 
 // usable reports whether new calls may be queued on the connection.
@@ -68,6 +72,7 @@ func (cn *conn) run() {
 	if err != nil {
 		cn.ep.dialFailed(err)
 		cn.close(&servant.Error{Code: protocol.ProxyConnectErr, Message: "connect " + cn.ep.ep.String() + ": " + err.Error(), Err: err})
+		cn.q.Release()
 		return
 	}
 	cn.ep.dialed()
@@ -75,11 +80,13 @@ func (cn *conn) run() {
 	if cn.closing {
 		cn.mu.Unlock()
 		nc.Close()
+		cn.q.Release()
 		return
 	}
 	cn.nc = nc
 	cn.mu.Unlock()
 	go cn.read(nc)
+	cn.q.Release()
 	if err := cn.q.Run(); err != nil {
 		cn.close(err)
 	}
@@ -106,7 +113,8 @@ func (cn *conn) dial() (net.Conn, error) {
 
 // read hands replies to their calls until the connection fails.
 func (cn *conn) read(nc net.Conn) {
-	fr := protocol.NewFrameReader(bufio.NewReaderSize(nc, 64<<10), cn.client.opts.maxPacketLen)
+	br := bufio.NewReaderSize(nc, 64<<10)
+	fr := protocol.NewFrameReader(br, cn.client.opts.maxPacketLen)
 	for {
 		body, err := fr.Next()
 		if err != nil {
@@ -124,6 +132,12 @@ func (cn *conn) read(nc net.Conn) {
 		}
 		if c := cn.pending.remove(id); c != nil {
 			c.deliver(body, tup)
+			if br.Buffered() == 0 {
+				// Run the caller just woken on this CPU now, before the
+				// next read: otherwise the thread the runtime wakes for
+				// it may take it to another CPU, after its own wake-up.
+				runtime.Gosched()
+			}
 		}
 		if cn.pending.len() == 0 && cn.isDraining() {
 			cn.close(errReconnect)

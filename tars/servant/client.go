@@ -1,6 +1,7 @@
 package servant
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"time"
@@ -90,7 +91,13 @@ func Invoke(ctx context.Context, inv Invoker, funcName string, args, results cod
 	return decodeResponse(resp, results, o)
 }
 
+// noOptions is the options of a call without any, shared read-only.
+var noOptions callOptions
+
 func applyOptions(opts []CallOption) *callOptions {
+	if len(opts) == 0 {
+		return &noOptions
+	}
 	o := &callOptions{}
 	for _, opt := range opts {
 		opt(o)
@@ -111,7 +118,8 @@ func DecodeResponse(resp *protocol.ResponsePacket, results codec.Struct, opts ..
 }
 
 func encodeRequest(funcName string, args codec.Struct, o *callOptions) (*protocol.RequestPacket, error) {
-	w := codec.NewWriter(nil)
+	w := getWriter()
+	defer putWriter(w)
 	if err := args.WriteFields(w); err != nil {
 		return nil, err
 	}
@@ -121,7 +129,7 @@ func encodeRequest(funcName string, args codec.Struct, o *callOptions) (*protoco
 	req := &protocol.RequestPacket{
 		Version:  protocol.VersionTars,
 		FuncName: funcName,
-		Buffer:   w.Bytes(),
+		Buffer:   bytes.Clone(w.Bytes()),
 		Context:  o.context,
 		Status:   o.status,
 	}
@@ -144,7 +152,10 @@ func decodeResponse(resp *protocol.ResponsePacket, results codec.Struct, o *call
 	if resp.Ret != protocol.ServerSuccess {
 		return &Error{Code: resp.Ret, Message: resp.ResultDesc}
 	}
-	if err := results.ReadFields(codec.NewReader(resp.Buffer)); err != nil {
+	// Results alias resp.Buffer, which the caller owns once Invoke returns.
+	r := getReader(resp.Buffer, true)
+	defer putReader(r)
+	if err := results.ReadFields(r); err != nil {
 		return &Error{Code: protocol.ClientDecodeErr, Message: "decode results: " + err.Error(), Err: err}
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"runtime/debug"
 	"strconv"
 
-	"github.com/outpost-edge/outpost/tars/codec"
 	"github.com/outpost-edge/outpost/tars/protocol"
 )
 
@@ -64,11 +63,19 @@ func (d *dispatcher) Dispatch(ctx context.Context, req *protocol.RequestPacket, 
 			err = &Error{Code: protocol.ServerUnknownErr, Message: p.Error(), Err: p}
 		}
 	}()
-	if c := CurrentFromContext(ctx); c == nil || c.Request != req || c.Response != resp {
+	c := CurrentFromContext(ctx)
+	if c == nil || c.Request != req || c.Response != resp {
+		c = nil
 		ctx = NewContext(ctx, req, resp)
 	}
-	out := codec.NewWriter(nil)
-	if err := m.Handler(ctx, d.impl, codec.NewReader(in), out); err != nil {
+	// Arguments may alias the request's buffer when the runtime owns it,
+	// and always may alias a TUP or JSON conversion.
+	alias := (c != nil && c.BufferOwned) || req.Version != protocol.VersionTars
+	in2 := getReader(in, alias)
+	defer putReader(in2)
+	out := getWriter()
+	defer putWriter(out)
+	if err := m.Handler(ctx, d.impl, in2, out); err != nil {
 		return err
 	}
 	if err := out.Err(); err != nil {
@@ -80,7 +87,7 @@ func (d *dispatcher) Dispatch(ctx context.Context, req *protocol.RequestPacket, 
 	case protocol.VersionJSON:
 		resp.Buffer, err = resultsToJSON(m, out.Bytes())
 	default:
-		resp.Buffer = out.Bytes()
+		resp.Buffer = append(resp.Buffer[:0], out.Bytes()...)
 	}
 	return EncodeError(err)
 }

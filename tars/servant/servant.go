@@ -28,6 +28,10 @@ type Current struct {
 	Request    *protocol.RequestPacket
 	Response   *protocol.ResponsePacket
 	RemoteAddr net.Addr // the client's address, when the runtime knows it
+	// BufferOwned tells Dispatch that Request.Buffer belongs to this call
+	// alone and is never modified, so decoded arguments may alias it
+	// instead of being copied out.
+	BufferOwned bool
 }
 
 // CurrentKey is the context key under which the *Current of a dispatched

@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/outpost-edge/outpost/tars/codec"
 	"github.com/outpost-edge/outpost/tars/internal/transport"
 	"github.com/outpost-edge/outpost/tars/protocol"
 	"github.com/outpost-edge/outpost/tars/servant"
@@ -50,6 +52,7 @@ func newConn(ad *Adapter, nc net.Conn) *conn {
 		written: make(chan struct{}),
 		closed:  make(chan struct{}),
 	}
+	c.q.OnError = func(err error) { c.close(err) }
 	c.lastRecv.Store(c.created.UnixNano())
 	return c
 }
@@ -62,7 +65,8 @@ func (c *conn) serve() {
 			c.close(err)
 		}
 	}()
-	fr := protocol.NewFrameReader(bufio.NewReaderSize(c.nc, 16<<10), c.ad.opts.maxPacketLen)
+	br := bufio.NewReaderSize(c.nc, 16<<10)
+	fr := protocol.NewFrameReader(br, c.ad.opts.maxPacketLen)
 	var err error
 	for {
 		var body []byte
@@ -71,6 +75,13 @@ func (c *conn) serve() {
 		}
 		if err = c.handleFrame(body); err != nil {
 			break
+		}
+		if br.Buffered() == 0 {
+			// Let the request just handed to the pool start on this CPU
+			// now, before the next read: otherwise the thread the runtime
+			// wakes for it may take it to another CPU, after its own
+			// wake-up.
+			runtime.Gosched()
 		}
 	}
 	if err == io.EOF {
@@ -116,7 +127,8 @@ func (c *conn) handleFrame(body []byte) error {
 	c.lastRecv.Store(now.UnixNano())
 	c.requests.Add(1)
 	r := &request{conn: c, recv: now}
-	r.cur = servant.Current{Request: &r.req, Response: &r.resp, RemoteAddr: c.remote}
+	// Decode copies the body, so arguments may alias the copy.
+	r.cur = servant.Current{Request: &r.req, Response: &r.resp, RemoteAddr: c.remote, BufferOwned: true}
 	c.inflight.Add(1)
 	if err := r.req.Decode(body); err != nil {
 		if r.req.RequestID == 0 {
@@ -217,13 +229,20 @@ func (c *conn) reply(r *request, err error) {
 }
 
 // send encodes r's reply: a ResponsePacket, or for TUP a RequestPacket
-// (as TarsCpp answers TUP, with the result in the status map).
+// (as TarsCpp answers TUP, with the result in the status map). It writes
+// directly when this is the only request in flight (see
+// transport.SendQueue).
 func (c *conn) send(r *request) error {
-	appendFrame := func(frame []byte) error { return c.q.Append(frame, nil) }
+	var pkt codec.Struct = &r.resp
 	if r.req.Version == protocol.VersionTUP3 || r.req.Version == protocol.VersionTUP2 {
-		return transport.EncodeFrame(tupReply(r), c.ad.opts.maxPacketLen, appendFrame)
+		pkt = tupReply(r)
 	}
-	return transport.EncodeFrame(&r.resp, c.ad.opts.maxPacketLen, appendFrame)
+	f, err := transport.Encode(pkt, c.ad.opts.maxPacketLen)
+	if err != nil {
+		return err
+	}
+	defer f.Release()
+	return c.q.Append(f.Bytes(), nil, c.inflight.Load() == 1)
 }
 
 // tupReply builds the RequestPacket-shaped reply to a TUP request.
@@ -251,7 +270,10 @@ func tupReply(r *request) *protocol.RequestPacket {
 // to a new connection.
 func (c *conn) pushReconnect() {
 	push := &protocol.ResponsePacket{Version: protocol.VersionTars, ResultDesc: protocol.ResultDescReconnect}
-	_ = transport.EncodeFrame(push, 0, func(frame []byte) error { return c.q.Append(frame, nil) })
+	if f, err := transport.Encode(push, 0); err == nil {
+		c.q.Append(f.Bytes(), nil, false)
+		f.Release()
+	}
 }
 
 // idle reports whether nothing is in flight and nothing was received for d.

@@ -1,17 +1,22 @@
 package server
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
-// pool runs an adapter's requests: at most max at once, at most cap(queue)
-// waiting. There is no fixed set of workers: a request that finds a free
-// slot starts a goroutine (the runtime recycles goroutines and their
-// stacks, so this costs about as much as waking a parked worker), and a
-// goroutine that finishes takes the next queued request before giving its
-// slot back. Idle adapters therefore hold no goroutines, busy ones at most
-// max.
+// workerIdle is how long a pool goroutine with nothing to do waits for a
+// request before exiting.
+const workerIdle = 10 * time.Second
+
+// pool runs an adapter's requests on at most max goroutines, with at most
+// cap(queue) requests waiting. Goroutines are started on demand and wait
+// for more work for workerIdle before exiting, so that a busy adapter
+// reuses them (their stacks are already grown) and an idle one holds none.
 type pool struct {
 	max     int32
-	running atomic.Int32
+	workers atomic.Int32 // goroutines alive
+	idle    atomic.Int32 // goroutines waiting on the queue
 	queue   chan *request
 	run     func(*request)
 }
@@ -24,51 +29,67 @@ func max0(n int) int { return max(n, 0) }
 
 // submit runs r or queues it; it reports false when the queue is full.
 func (p *pool) submit(r *request) bool {
-	if p.running.Add(1) <= p.max {
+	if p.idle.Load() > 0 {
+		select {
+		case p.queue <- r:
+			return true
+		default:
+		}
+	}
+	if p.workers.Add(1) <= p.max {
 		go p.work(r)
 		return true
 	}
-	p.running.Add(-1)
+	p.workers.Add(-1)
 	select {
 	case p.queue <- r:
 	default:
 		return false
 	}
-	// Every goroutine may have finished between the failed Add and the
-	// enqueue; make sure someone takes the request.
-	if p.running.Add(1) <= p.max {
+	// Every goroutine may have exited since the failed Add; make sure
+	// someone takes the request.
+	if p.workers.Load() == 0 && p.workers.Add(1) <= p.max {
 		go p.work(nil)
-	} else {
-		p.running.Add(-1)
 	}
 	return true
 }
 
 func (p *pool) work(r *request) {
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
 	for {
 		if r != nil {
 			p.run(r)
+			r = nil
 		}
 		select {
 		case r = <-p.queue:
 			continue
 		default:
 		}
-		p.running.Add(-1)
-		// A request queued after the select but before the decrement saw
-		// the pool full and relies on a running goroutine: look again.
+		idle.Reset(workerIdle)
+		p.idle.Add(1)
+		select {
+		case r = <-p.queue:
+			p.idle.Add(-1)
+			continue
+		case <-idle.C:
+			p.idle.Add(-1)
+		}
+		p.workers.Add(-1)
+		// A request queued while this goroutine decided to exit: take it
+		// back if nobody else can.
 		if len(p.queue) == 0 {
 			return
 		}
-		if p.running.Add(1) > p.max {
-			p.running.Add(-1) // the others running will take it
+		if p.workers.Add(1) > p.max {
+			p.workers.Add(-1) // the others alive will take it
 			return
 		}
-		r = nil
 	}
 }
 
-// load returns the running and queued request counts.
+// load returns the goroutines running requests and the requests queued.
 func (p *pool) load() (running, queued int) {
-	return int(p.running.Load()), len(p.queue)
+	return int(p.workers.Load() - p.idle.Load()), len(p.queue)
 }

@@ -9,26 +9,38 @@ import (
 
 var writerPool = sync.Pool{New: func() any { return new(codec.Writer) }}
 
-// EncodeFrame encodes s as one frame into a pooled buffer and passes it to
-// send (which must not keep it). It fails, without calling send, if the
+// Frame is an encoded frame in a pooled buffer.
+type Frame struct{ w *codec.Writer }
+
+// Encode encodes s as one frame into a pooled buffer. It fails if the
 // frame would exceed maxLen bytes (<= 0 means protocol.DefaultMaxPacketLen).
-func EncodeFrame(s codec.Struct, maxLen int, send func(frame []byte) error) error {
+// Release the frame once its bytes have been queued.
+func Encode(s codec.Struct, maxLen int) (Frame, error) {
 	w := writerPool.Get().(*codec.Writer)
-	defer func() {
-		if w.Len() <= 256<<10 {
-			w.Reset()
-			writerPool.Put(w)
-		}
-	}()
 	w.Reset()
+	f := Frame{w}
 	if err := protocol.WriteFrame(w, s); err != nil {
-		return err
+		f.Release()
+		return Frame{}, err
 	}
 	if maxLen <= 0 {
 		maxLen = protocol.DefaultMaxPacketLen
 	}
 	if w.Len() > maxLen {
-		return &protocol.FrameLengthError{Length: uint32(min(w.Len(), 1<<32-1)), Max: maxLen}
+		n := w.Len()
+		f.Release()
+		return Frame{}, &protocol.FrameLengthError{Length: uint32(min(n, 1<<32-1)), Max: maxLen}
 	}
-	return send(w.Bytes())
+	return f, nil
+}
+
+// Bytes returns the frame, valid until Release.
+func (f Frame) Bytes() []byte { return f.w.Bytes() }
+
+// Release returns the buffer to the pool (unless it grew past 256 KiB).
+func (f Frame) Release() {
+	if f.w != nil && f.w.Len() <= 256<<10 {
+		f.w.Reset()
+		writerPool.Put(f.w)
+	}
 }

@@ -76,9 +76,18 @@ func (w *Writer) WriteInt32(tag byte, v int32) { w.WriteInt64(tag, int64(v)) }
 // for 0, then BYTE, SHORT, INT or LONG.
 func (w *Writer) WriteInt64(tag byte, v int64) {
 	typ, n := intType(v)
-	buf := appendHead(w.buf, typ, tag)
-	// Append the low n bytes of v, big-endian: shift them to the top of a
-	// uint64, append all eight and keep n (one bounds check, no branches).
+	buf := w.buf
+	if l := len(buf); tag < 15 && cap(buf)-l >= 9 {
+		// Fast path: one capacity check for head and payload. Store the
+		// head and all eight bytes of v shifted so that its low n bytes
+		// come first, big-endian, then keep the 1+n bytes.
+		b := buf[l : l+9]
+		b[0] = tag<<4 | byte(typ)
+		binary.BigEndian.PutUint64(b[1:], uint64(v)<<(64-8*n))
+		w.buf = buf[:l+1+n]
+		return
+	}
+	buf = appendHead(buf, typ, tag)
 	w.buf = binary.BigEndian.AppendUint64(buf, uint64(v)<<(64-8*n))[:len(buf)+n]
 }
 

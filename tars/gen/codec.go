@@ -15,7 +15,7 @@ import (
 // nested structs are framed with WriteStructBegin/ReadStructBegin around the
 // concrete WriteFields/ReadFields (a call through codec.Struct would make the
 // value escape to the heap), slice elements are read in place, and map keys
-// are sorted in scratch space borrowed from the Writer.
+// entries are sorted in scratch space borrowed from the Writer.
 
 // maxPrealloc caps the capacity a decoder reserves from a wire count for
 // elements that are not fixed-size numbers: counts are bounded by the input
@@ -61,13 +61,11 @@ func (fg *fileGen) writeValue(t *idl.Type, expr, tag string, depth int) {
 			key, val = expr+"[i"+d+"].Key", expr+"[i"+d+"].Value"
 		case isOrdered(t.Key):
 			// Sorted like TarsCpp's std::map, in scratch borrowed from w.
-			fg.p("for _, %s := range %s.SortedKeys(w, %s) {", key, fg.use("codec"), expr)
-			fg.p("%s := %s[%s]", val, expr, key)
-			release = true
+			fg.p("for _, e%s := range %s.SortedEntries(w, %s) {", d, fg.use("codec"), expr)
+			key, val, release = "e"+d+".Key", "e"+d+".Value", true
 		case t.Key.Kind == idl.KindStruct && t.Key.Struct.Key != nil:
-			fg.p("for _, %s := range %s.SortedKeysFunc(w, %s, %s) {", key, fg.use("codec"), expr, fg.compareFunc(t.Key.Struct))
-			fg.p("%s := %s[%s]", val, expr, key)
-			release = true
+			fg.p("for _, e%s := range %s.SortedEntriesFunc(w, %s, %s) {", d, fg.use("codec"), expr, fg.compareFunc(t.Key.Struct))
+			key, val, release = "e"+d+".Key", "e"+d+".Value", true
 		case t.Key.Kind == idl.KindBool:
 			fg.p("for _, %s := range [...]bool{false, true} {", key)
 			fg.p("%s, ok := %s[%s]\nif !ok {\ncontinue\n}", val, expr, key)

@@ -190,20 +190,18 @@ func (s *Everything) WriteFields(w *codec.Writer) error {
 	}
 	if len(s.Counts) > 0 {
 		w.WriteMapHead(15, len(s.Counts))
-		for _, k0 := range codec.SortedKeys(w, s.Counts) {
-			v0 := s.Counts[k0]
-			w.WriteString(0, k0)
-			w.WriteInt32(1, v0)
+		for _, e0 := range codec.SortedEntries(w, s.Counts) {
+			w.WriteString(0, e0.Key)
+			w.WriteInt32(1, e0.Value)
 		}
 		w.ReleaseKeys()
 	}
 	if len(s.ById) > 0 {
 		w.WriteMapHead(16, len(s.ById))
-		for _, k0 := range codec.SortedKeys(w, s.ById) {
-			v0 := s.ById[k0]
-			w.WriteInt32(0, k0)
+		for _, e0 := range codec.SortedEntries(w, s.ById) {
+			w.WriteInt32(0, e0.Key)
 			w.WriteStructBegin(1)
-			if err := v0.WriteFields(w); err != nil {
+			if err := e0.Value.WriteFields(w); err != nil {
 				return err
 			}
 			w.WriteStructEnd()
@@ -232,13 +230,12 @@ func (s *Everything) WriteFields(w *codec.Writer) error {
 	}
 	if len(s.Groups) > 0 {
 		w.WriteMapHead(20, len(s.Groups))
-		for _, k0 := range codec.SortedKeys(w, s.Groups) {
-			v0 := s.Groups[k0]
-			w.WriteString(0, k0)
-			w.WriteListHead(1, len(v0))
-			for i1 := range v0 {
+		for _, e0 := range codec.SortedEntries(w, s.Groups) {
+			w.WriteString(0, e0.Key)
+			w.WriteListHead(1, len(e0.Value))
+			for i1 := range e0.Value {
 				w.WriteStructBegin(0)
-				if err := v0[i1].WriteFields(w); err != nil {
+				if err := e0.Value[i1].WriteFields(w); err != nil {
 					return err
 				}
 				w.WriteStructEnd()
@@ -248,14 +245,13 @@ func (s *Everything) WriteFields(w *codec.Writer) error {
 	}
 	if len(s.Names) > 0 {
 		w.WriteMapHead(21, len(s.Names))
-		for _, k0 := range codec.SortedKeysFunc(w, s.Names, ComparePoint) {
-			v0 := s.Names[k0]
+		for _, e0 := range codec.SortedEntriesFunc(w, s.Names, ComparePoint) {
 			w.WriteStructBegin(0)
-			if err := k0.WriteFields(w); err != nil {
+			if err := e0.Key.WriteFields(w); err != nil {
 				return err
 			}
 			w.WriteStructEnd()
-			w.WriteString(1, v0)
+			w.WriteString(1, e0.Value)
 		}
 		w.ReleaseKeys()
 	}
@@ -1276,10 +1272,9 @@ type _Echo_echoMap_args struct {
 // WriteFields writes the members as a bare TARS field sequence, in tag order.
 func (s *_Echo_echoMap_args) WriteFields(w *codec.Writer) error {
 	w.WriteMapHead(1, len(s.v))
-	for _, k0 := range codec.SortedKeys(w, s.v) {
-		v0 := s.v[k0]
-		w.WriteString(0, k0)
-		w.WriteString(1, v0)
+	for _, e0 := range codec.SortedEntries(w, s.v) {
+		w.WriteString(0, e0.Key)
+		w.WriteString(1, e0.Value)
 	}
 	w.ReleaseKeys()
 	return w.Err()
@@ -1314,10 +1309,9 @@ type _Echo_echoMap_results struct {
 // WriteFields writes the members as a bare TARS field sequence, in tag order.
 func (s *_Echo_echoMap_results) WriteFields(w *codec.Writer) error {
 	w.WriteMapHead(0, len(s.ret))
-	for _, k0 := range codec.SortedKeys(w, s.ret) {
-		v0 := s.ret[k0]
-		w.WriteString(0, k0)
-		w.WriteString(1, v0)
+	for _, e0 := range codec.SortedEntries(w, s.ret) {
+		w.WriteString(0, e0.Key)
+		w.WriteString(1, e0.Value)
 	}
 	w.ReleaseKeys()
 	return w.Err()

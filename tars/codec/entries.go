@@ -42,6 +42,14 @@ func SortedEntries[K cmp.Ordered, V any](w *Writer, m map[K]V) []Entry[K, V] {
 // structs with a key[] directive.
 func SortedEntriesFunc[K comparable, V any](w *Writer, m map[K]V, compare func(a, b K) int) []Entry[K, V] {
 	es := borrowEntries(w, m)
+	if len(es) <= 12 {
+		for i := 1; i < len(es); i++ {
+			for j := i; j > 0 && compare(es[j].Key, es[j-1].Key) < 0; j-- {
+				es[j], es[j-1] = es[j-1], es[j]
+			}
+		}
+		return es
+	}
 	slices.SortFunc(es, func(a, b Entry[K, V]) int { return compare(a.Key, b.Key) })
 	return es
 }

@@ -36,7 +36,9 @@
 // use tag 1.
 //
 // Map entries may be written in any order; SortedKeys and SortedKeysFunc
-// give encoders a deterministic key order without allocating.
+// give encoders a deterministic key order without allocating, and
+// SortedEntries and SortedEntriesFunc the entries themselves in that order
+// (what generated code uses: one pass over the map, no lookups).
 //
 // # Reading fields
 //

@@ -52,40 +52,37 @@ func apiServerArgs(cfg Config, p Paths, etcd datastoreEndpoints) []string {
 }
 
 func controllerManagerArgs(cfg Config, p Paths, leaderElect bool) []string {
-	kubeconfig := p.Kubeconfig(certControllerMgr)
-	args := []string{
+	args := append(clientArgs(p.Kubeconfig(certControllerMgr), leaderElect),
+		"--cluster-signing-cert-file="+p.Cert(certCA),
+		"--cluster-signing-key-file="+p.Key(certCA),
+		"--root-ca-file="+p.Cert(certCA),
+		"--service-account-private-key-file="+p.Key(keyServiceAccount),
+		"--use-service-account-credentials=true",
+		"--service-cluster-ip-range="+cfg.ServiceCIDR,
+		"--controllers=*,tokencleaner,bootstrapsigner",
+		// Release the lease on exit, so that a restarted or second server
+		// takes over at once instead of after the lease expires; without
+		// it the upstream controller manager also exits the process.
+		"--feature-gates=ControllerManagerReleaseLeaderElectionLockOnExit=true",
+	)
+	return append(args, cfg.ControllerManagerArgs...)
+}
+
+func schedulerArgs(cfg Config, p Paths, leaderElect bool) []string {
+	return append(clientArgs(p.Kubeconfig(certScheduler), leaderElect), cfg.SchedulerArgs...)
+}
+
+// clientArgs are the flags shared by the components that are clients of
+// the API server.
+func clientArgs(kubeconfig string, leaderElect bool) []string {
+	return []string{
 		"--kubeconfig=" + kubeconfig,
 		"--authentication-kubeconfig=" + kubeconfig,
 		"--authorization-kubeconfig=" + kubeconfig,
 		// No serving port: several servers may share a host in tests, and
 		// the API server's health is what users and probes look at.
 		"--secure-port=0",
-		"--cluster-signing-cert-file=" + p.Cert(certCA),
-		"--cluster-signing-key-file=" + p.Key(certCA),
-		"--root-ca-file=" + p.Cert(certCA),
-		"--service-account-private-key-file=" + p.Key(keyServiceAccount),
-		"--use-service-account-credentials=true",
-		"--service-cluster-ip-range=" + cfg.ServiceCIDR,
-		"--controllers=*,tokencleaner,bootstrapsigner",
-		"--leader-elect=" + strconv.FormatBool(leaderElect),
-		// Release the lease on exit, so that a restarted or second server
-		// takes over at once instead of after the lease expires; without
-		// it the upstream controller manager also exits the process.
-		"--feature-gates=ControllerManagerReleaseLeaderElectionLockOnExit=true",
-		"--profiling=false",
-	}
-	return append(args, cfg.ControllerManagerArgs...)
-}
-
-func schedulerArgs(cfg Config, p Paths, leaderElect bool) []string {
-	kubeconfig := p.Kubeconfig(certScheduler)
-	args := []string{
-		"--kubeconfig=" + kubeconfig,
-		"--authentication-kubeconfig=" + kubeconfig,
-		"--authorization-kubeconfig=" + kubeconfig,
-		"--secure-port=0",
 		"--leader-elect=" + strconv.FormatBool(leaderElect),
 		"--profiling=false",
 	}
-	return append(args, cfg.SchedulerArgs...)
 }

@@ -227,7 +227,7 @@ func New(cfg Config, log *slog.Logger) (*Proxy, error) {
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.proxyError,
 		BufferPool:     bufferPool{},
-		ErrorLog:       nil,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	if err := p.setupServing(clientCA); err != nil {
 		st.Close()
@@ -350,6 +350,9 @@ type request struct {
 	watch   bool
 	upgrade bool
 	rawKey  string // non-resource reads recorded for offline use
+	// untrack stops a watch proxied to the cloud from being ended when
+	// the cloud becomes unreachable (it is being answered from the cache).
+	untrack func()
 }
 
 type ctxKey struct{}
@@ -386,7 +389,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if rs.watch {
 		ctx, cancel := context.WithCancel(r.Context())
-		defer p.trackWatch(p.upWatch, cancel)()
+		rs.untrack = sync.OnceFunc(p.trackWatch(p.upWatch, cancel))
+		defer rs.untrack()
 		defer cancel()
 		r = r.WithContext(ctx)
 		p.metrics.watches.WithLabelValues("cloud").Inc()
@@ -482,6 +486,9 @@ func (p *Proxy) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 			return
 		}
 		p.log.Debug("cloud unreachable, answering from the edge cache", "path", r.URL.Path, "err", err)
+		if rs.untrack != nil {
+			rs.untrack()
+		}
 		p.serveOffline(w, r, rs)
 		return
 	}

@@ -463,6 +463,13 @@ func (w *watchBody) Read(p []byte) (int, error) {
 			if w.rec != nil {
 				w.rec.end()
 			}
+			if w.ctx.Err() == nil && err != io.EOF && networkError(err) {
+				// The link broke: end the watch cleanly; the client
+				// resumes it, from the cache if the cloud stays away.
+				w.p.up.suspect()
+				w.p.log.Debug("watch to the cloud broke", "err", err)
+				return 0, io.EOF
+			}
 			if w.ctx.Err() != nil || err == io.EOF {
 				return 0, io.EOF
 			}

@@ -374,9 +374,12 @@ func (p *Proxy) serveWatch(w http.ResponseWriter, r *http.Request, rs *request) 
 		defer c2()
 	}
 	defer p.trackWatch(p.offWatch, cancel)()
-	// The cloud may have come back between the state check and now.
+	// Served from the cache while the proxy still deems the cloud
+	// reachable (a request to it just failed): the next good probe ends
+	// the watch, and the client tries the cloud again.
+	var probedOK <-chan struct{}
 	if p.State() == Online {
-		cancel()
+		probedOK = p.up.nextOK()
 	}
 	p.metrics.watches.WithLabelValues("cache").Inc()
 	defer p.metrics.watches.WithLabelValues("cache").Dec()
@@ -464,6 +467,8 @@ func (p *Proxy) serveWatch(w http.ResponseWriter, r *http.Request, rs *request) 
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-probedOK:
 			return
 		case <-tick.C:
 			if !info.AllowWatchBookmarks {

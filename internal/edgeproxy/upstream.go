@@ -64,6 +64,7 @@ type upstream struct {
 	waitInit chan struct{} // closed once the first probe answered
 	onChange []func(from, to State)
 	lastErr  error
+	okCh     chan struct{} // closed at the next successful probe
 }
 
 type transportKey struct {
@@ -78,7 +79,7 @@ func newUpstream(u *url.URL, rootCA *x509.CertPool, cfg *Config, log *slog.Logge
 		transports: map[transportKey]*http.Transport{},
 		interval:   cfg.ProbeInterval, timeout: cfg.ProbeTimeout,
 		failAfter: cfg.FailureThreshold, okAfter: cfg.SuccessThreshold,
-		kick: make(chan struct{}, 1), waitInit: make(chan struct{}),
+		kick: make(chan struct{}, 1), waitInit: make(chan struct{}), okCh: make(chan struct{}),
 	}
 }
 
@@ -156,6 +157,13 @@ func (u *upstream) onTransition(fn func(from, to State)) {
 	u.stateMu.Unlock()
 }
 
+// nextOK returns a channel closed at the next successful probe.
+func (u *upstream) nextOK() <-chan struct{} {
+	u.stateMu.Lock()
+	defer u.stateMu.Unlock()
+	return u.okCh
+}
+
 // suspect asks for a probe now: a request just failed to reach the cloud.
 func (u *upstream) suspect() {
 	select {
@@ -208,6 +216,10 @@ func (u *upstream) run(ctx context.Context) {
 		}
 		state, _ := u.State()
 		if err == nil {
+			u.stateMu.Lock()
+			close(u.okCh)
+			u.okCh = make(chan struct{})
+			u.stateMu.Unlock()
 			fails, oks = 0, oks+1
 			if state != Online && (oks >= u.okAfter || state == Unknown) {
 				u.set(Online, nil)

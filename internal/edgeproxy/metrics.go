@@ -19,6 +19,7 @@ type metrics struct {
 	upstreamUp   prometheus.Gauge
 	transitions  *prometheus.CounterVec
 	recordErrors *prometheus.CounterVec
+	acknowledged *prometheus.CounterVec
 	storeBytes   prometheus.Gauge
 	storeFile    prometheus.Gauge
 	storeViews   prometheus.Gauge
@@ -46,6 +47,8 @@ func newMetrics(reg prometheus.Registerer, p *Proxy) *metrics {
 			Help: "Changes of the link's state, by the state entered."}, []string{"state"}),
 		recordErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "record_errors_total",
 			Help: "Responses that could not be recorded in the cache, by verb."}, []string{"verb"}),
+		acknowledged: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "heartbeats_acknowledged_total",
+			Help: "Kubelet heartbeats (lease renewals, node status) acknowledged locally while the cloud was unreachable, by resource."}, []string{"resource"}),
 		storeBytes: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "store_bytes",
 			Help: "Bytes of data in the cache."}),
 		storeFile: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "store_file_bytes",
@@ -59,7 +62,7 @@ func newMetrics(reg prometheus.Registerer, p *Proxy) *metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.requests, m.latency, m.hits, m.misses, m.watches, m.upstreamUp, m.transitions,
-			m.recordErrors, m.storeBytes, m.storeFile, m.storeViews, m.evictions, m.writeErrors)
+			m.recordErrors, m.acknowledged, m.storeBytes, m.storeFile, m.storeViews, m.evictions, m.writeErrors)
 	}
 	return m
 }

@@ -353,6 +353,11 @@ type request struct {
 	// untrack stops a watch proxied to the cloud from being ended when
 	// the cloud becomes unreachable (it is being answered from the cache).
 	untrack func()
+	// tokenKey identifies a TokenRequest whose answer is recorded.
+	tokenKey string
+	// recordWrite: the answer to this write is the object's new state,
+	// which this identity may read; it is recorded like a get.
+	recordWrite bool
 }
 
 type ctxKey struct{}
@@ -387,6 +392,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveOffline(w, r, rs)
 		return
 	}
+	if isTokenRequest(&rs.info) {
+		p.prepareTokenRequest(r, rs)
+	}
+	info := &rs.info
+	rs.recordWrite = id.partition != "" && info.Resource && !info.BadOptions && info.ResourceName != "" &&
+		(info.Verb == apireq.VerbCreate || info.Verb == apireq.VerbUpdate || info.Verb == apireq.VerbPatch) &&
+		(info.Subresource == "" || info.Subresource == "status") && !impersonating(r.Header)
 	if rs.watch {
 		ctx, cancel := context.WithCancel(r.Context())
 		rs.untrack = sync.OnceFunc(p.trackWatch(p.upWatch, cancel))

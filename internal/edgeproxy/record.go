@@ -45,6 +45,11 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 		resp.Body = p.newListBody(rs, resp.Body, enc)
 	case resp.StatusCode == http.StatusNotFound && rs.cached && rs.info.Verb == apireq.VerbGet:
 		p.store.DeleteObject(rs.id.partition, rs.info.GVR(), rs.info.Namespace, rs.info.Name)
+	case (resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusCreated) && rs.recordWrite && enc != wire.Unknown:
+		resp.Body = &getBody{rc: resp.Body, done: func(b []byte) { go p.recordWritten(rs, enc, b) }}
+	case resp.StatusCode == http.StatusCreated && rs.tokenKey != "" && enc != wire.Unknown:
+		key := rs.tokenKey
+		resp.Body = &getBody{rc: resp.Body, done: func(b []byte) { p.recordTokenRequest(key, enc, b) }}
 	case resp.StatusCode == http.StatusOK && rs.rawKey != "":
 		ct, key := resp.Header.Get("Content-Type"), rs.rawKey
 		resp.Body = &getBody{rc: resp.Body, done: func(b []byte) { p.recordRaw(key, ct, b) }}
@@ -108,6 +113,20 @@ func (p *Proxy) recordGet(rs *request, enc wire.Encoding, body []byte) {
 	}
 	rv, _ := wire.RV(meta.ResourceVersion)
 	p.store.PutObject(rs.id.partition, rs.info.GVR(), rs.info.Namespace, rs.info.Name, obj, rv)
+}
+
+// recordWritten records the object a write returned.
+func (p *Proxy) recordWritten(rs *request, enc wire.Encoding, body []byte) {
+	obj, meta, err := decodeObject(enc, body)
+	if err != nil || meta.Name == "" {
+		return // e.g. a Status
+	}
+	rv, _ := wire.RV(meta.ResourceVersion)
+	ns := rs.info.Namespace
+	if rs.info.ResourceName == "namespaces" {
+		ns = ""
+	}
+	p.store.PutObject(rs.id.partition, rs.info.GVR(), ns, meta.Name, obj, rv)
 }
 
 // decodeObject reads a single-object response.

@@ -545,11 +545,3 @@ func (p *Proxy) serveNonResource(w http.ResponseWriter, r *http.Request, rs *req
 	}
 	p.fail(w, r, rs, http.StatusServiceUnavailable, "the cloud API server is unreachable")
 }
-
-// offlineWrite answers a write while the cloud is unreachable: it fails at
-// once with 503 and Retry-After, so clients neither hang nor believe it
-// was done.
-func (p *Proxy) offlineWrite(w http.ResponseWriter, r *http.Request, rs *request) {
-	p.fail(w, r, rs, http.StatusServiceUnavailable,
-		"the cloud API server is unreachable: the edge proxy refuses writes until it is back")
-}

@@ -20,6 +20,7 @@ type metrics struct {
 	transitions  *prometheus.CounterVec
 	recordErrors *prometheus.CounterVec
 	acknowledged *prometheus.CounterVec
+	reconciled   *prometheus.CounterVec
 	storeBytes   prometheus.Gauge
 	storeFile    prometheus.Gauge
 	storeViews   prometheus.Gauge
@@ -49,6 +50,8 @@ func newMetrics(reg prometheus.Registerer, p *Proxy) *metrics {
 			Help: "Responses that could not be recorded in the cache, by verb."}, []string{"verb"}),
 		acknowledged: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "heartbeats_acknowledged_total",
 			Help: "Kubelet heartbeats (lease renewals, node status) acknowledged locally while the cloud was unreachable, by resource."}, []string{"resource"}),
+		reconciled: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "reconciled_views_total",
+			Help: "Cached collections re-listed by the proxy after the cloud came back, by result."}, []string{"result"}),
 		storeBytes: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "store_bytes",
 			Help: "Bytes of data in the cache."}),
 		storeFile: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "store_file_bytes",
@@ -62,7 +65,7 @@ func newMetrics(reg prometheus.Registerer, p *Proxy) *metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.requests, m.latency, m.hits, m.misses, m.watches, m.upstreamUp, m.transitions,
-			m.recordErrors, m.acknowledged, m.storeBytes, m.storeFile, m.storeViews, m.evictions, m.writeErrors)
+			m.recordErrors, m.acknowledged, m.reconciled, m.storeBytes, m.storeFile, m.storeViews, m.evictions, m.writeErrors)
 	}
 	return m
 }

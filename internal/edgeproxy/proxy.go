@@ -83,6 +83,9 @@ type Config struct {
 	// BookmarkInterval is how often watches served from the cache send a
 	// bookmark (default 30s).
 	BookmarkInterval time.Duration
+	// ReconcileDelay is how long after the cloud comes back the proxy
+	// re-lists the cached collections no client refreshed (default 10s).
+	ReconcileDelay time.Duration
 
 	// Registerer receives the proxy's metrics (default: none).
 	Registerer prometheus.Registerer
@@ -125,6 +128,9 @@ func (c *Config) complete() error {
 	if c.BookmarkInterval <= 0 {
 		c.BookmarkInterval = 30 * time.Second
 	}
+	if c.ReconcileDelay <= 0 {
+		c.ReconcileDelay = 10 * time.Second
+	}
 	return nil
 }
 
@@ -142,8 +148,11 @@ type Proxy struct {
 	serving *tls.Config
 	caPEM   []byte // the CA clients must trust for the serving certificate
 
-	pages   pagedLists
-	pending pending
+	pages       pagedLists
+	pending     pending
+	active      active
+	ids         identities
+	reconnected chan struct{}
 
 	// watches being served, ended when the link changes state: a watch
 	// proxied to the cloud ends when the cloud becomes unreachable (its
@@ -190,7 +199,9 @@ func New(cfg Config, log *slog.Logger) (*Proxy, error) {
 	p := &Proxy{
 		cfg: cfg, log: log, store: st,
 		upWatch: map[*watchHandle]struct{}{}, offWatch: map[*watchHandle]struct{}{},
-		keys: &keypairs{files: cfg.ClientCredentials, log: log},
+		keys:        &keypairs{files: cfg.ClientCredentials, log: log},
+		ids:         identities{seen: map[string]bool{}, tokens: map[string]string{}},
+		reconnected: make(chan struct{}, 1),
 	}
 	p.pages.m = map[string]*pagedList{}
 	if cfg.FrontProxyCertFile != "" {
@@ -277,6 +288,7 @@ func (p *Proxy) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	defer cancel()
 	go p.up.run(ctx)
 	go p.pages.expire(ctx)
+	go p.reconcileLoop(ctx)
 	srv := &http.Server{
 		Handler:           p,
 		TLSConfig:         p.serving,
@@ -311,6 +323,10 @@ func (p *Proxy) transition(from, to State) {
 		p.endWatches(true, false)
 	case Online:
 		p.endWatches(false, true)
+		select {
+		case p.reconnected <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -428,10 +444,12 @@ func (p *Proxy) identify(r *http.Request, online bool) (*identity, error) {
 		id := certIdentity(cert)
 		if kp := p.keys.lookup(cert); kp != nil {
 			id.kind, id.keypair = credKeypair, kp
+			p.notePartition(id, cert)
 			return id, nil
 		}
 		if p.front != nil {
 			id.kind = credFrontProxy
+			p.notePartition(id, cert)
 			return id, nil
 		}
 		return nil, fmt.Errorf("the edge proxy cannot speak for client certificate %q: it holds no key for it and no front-proxy credential", cert.Subject.CommonName)
@@ -439,12 +457,17 @@ func (p *Proxy) identify(r *http.Request, online bool) (*identity, error) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		scheme, tok, ok := strings.Cut(auth, " ")
 		if ok && strings.EqualFold(scheme, "bearer") && strings.TrimSpace(tok) != "" {
-			return p.tokens.resolve(r.Context(), strings.TrimSpace(tok), online), nil
+			id := p.tokens.resolve(r.Context(), strings.TrimSpace(tok), online)
+			p.notePartition(id, nil)
+			return id, nil
 		}
 		// Basic or other schemes: forwarded, never cached.
 		return &identity{kind: credToken}, nil
 	}
-	return &identity{kind: credAnonymous, user: "system:anonymous", partition: partitionOf("system:anonymous", "", []string{"system:unauthenticated"}, nil)}, nil
+	id := &identity{kind: credAnonymous, user: "system:anonymous", groups: []string{"system:unauthenticated"}}
+	id.partition = partitionOf(id.user, "", id.groups, nil)
+	p.notePartition(id, nil)
+	return id, nil
 }
 
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {

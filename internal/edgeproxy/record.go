@@ -294,66 +294,94 @@ const (
 	batchBytes = 1 << 20
 )
 
-// recordList parses a list response and records it as the view's new
-// state (or one page of it).
-func (p *Proxy) recordList(rs *request, key store.ViewKey, sn *store.Snapshot, enc wire.Encoding, r io.Reader) {
-	var head wire.ListHead
-	var itemType wire.TypeMeta
-	var batch []store.Item
-	size := 0
-	flush := func() {
-		if len(batch) > 0 {
-			sn.Add(batch)
-			batch, size = nil, 0
-		}
+// listSink records the items of a list (of one or more pages) into a
+// snapshot of a view.
+type listSink struct {
+	p        *Proxy
+	key      store.ViewKey
+	sn       *store.Snapshot
+	enc      wire.Encoding
+	head     wire.ListHead
+	itemType wire.TypeMeta
+	batch    []store.Item
+	size     int
+}
+
+func (s *listSink) flush() {
+	if len(s.batch) > 0 {
+		s.sn.Add(s.batch)
+		s.batch, s.size = nil, 0
 	}
+}
+
+// read parses one page from r.
+func (s *listSink) read(r io.Reader) error {
 	visitor := wire.ListVisitor{
 		Head: func(h wire.ListHead) error {
-			head = h
-			itemType = wire.TypeMeta{APIVersion: h.Type.APIVersion, Kind: strings.TrimSuffix(h.Type.Kind, "List")}
-			if sn == nil {
-				sn = p.store.Snapshot(key)
+			s.head = h
+			s.itemType = wire.TypeMeta{APIVersion: h.Type.APIVersion, Kind: strings.TrimSuffix(h.Type.Kind, "List")}
+			if s.sn == nil {
+				s.sn = s.p.store.Snapshot(s.key)
 			}
 			return nil
 		},
 		Item: func(raw []byte) error {
 			var meta wire.Meta
 			var err error
-			if enc == wire.Protobuf {
+			if s.enc == wire.Protobuf {
 				meta, err = wire.ProtoMeta(raw)
 			} else {
 				var tm wire.TypeMeta
 				tm, meta, err = wire.JSONMeta(raw)
 				if err == nil && tm.Kind == "" {
-					raw = wire.WithTypeMeta(raw, itemType)
+					raw = wire.WithTypeMeta(raw, s.itemType)
 				}
 			}
 			if err != nil {
 				return err
 			}
 			rv, _ := wire.RV(meta.ResourceVersion)
-			batch = append(batch, store.Item{Key: meta.Key(), RV: rv, Enc: enc, Raw: raw})
-			size += len(raw)
-			if len(batch) >= batchItems || size >= batchBytes {
-				flush()
+			s.batch = append(s.batch, store.Item{Key: meta.Key(), RV: rv, Enc: s.enc, Raw: raw})
+			s.size += len(raw)
+			if len(s.batch) >= batchItems || s.size >= batchBytes {
+				s.flush()
 			}
 			return nil
 		},
 	}
 	var err error
-	if enc == wire.Protobuf {
+	if s.enc == wire.Protobuf {
 		err = wire.ReadProtoList(r, visitor)
 	} else {
 		err = wire.ReadJSONList(r, visitor)
 	}
-	rv, rvOK := wire.RV(head.ResourceVersion)
-	if err == nil && !rvOK {
+	if _, ok := wire.RV(s.head.ResourceVersion); err == nil && !ok {
 		err = errors.New("list without a numeric resourceVersion")
 	}
-	if err != nil {
-		if sn != nil {
-			sn.Abort()
-		}
+	if err == nil {
+		s.flush()
+	}
+	return err
+}
+
+func (s *listSink) abort() {
+	if s.sn != nil {
+		s.sn.Abort()
+	}
+}
+
+// commit makes the recorded list the view's state.
+func (s *listSink) commit() <-chan error {
+	rv, _ := wire.RV(s.head.ResourceVersion)
+	return s.sn.Commit(s.head.Type, s.itemType, rv)
+}
+
+// recordList parses a list response and records it as the view's new
+// state (or one page of it).
+func (p *Proxy) recordList(rs *request, key store.ViewKey, sn *store.Snapshot, enc wire.Encoding, r io.Reader) {
+	s := &listSink{p: p, key: key, sn: sn, enc: enc}
+	if err := s.read(r); err != nil {
+		s.abort()
 		// Drain what the client still reads, so it is not held up.
 		_, _ = io.Copy(io.Discard, r)
 		if !errors.Is(err, errAborted) {
@@ -361,12 +389,11 @@ func (p *Proxy) recordList(rs *request, key store.ViewKey, sn *store.Snapshot, e
 		}
 		return
 	}
-	flush()
-	if head.Continue != "" {
-		p.pages.put(key, head.Continue, sn)
+	if s.head.Continue != "" {
+		p.pages.put(key, s.head.Continue, s.sn)
 		return
 	}
-	ch := sn.Commit(head.Type, itemType, rv)
+	ch := s.commit()
 	go func() {
 		if err := <-ch; err != nil {
 			p.recordFailed("list", err)
@@ -534,11 +561,12 @@ type watchRecording struct {
 	batch    []store.Item
 	itemType wire.TypeMeta
 	stopped  bool
+	release  func()
 }
 
 func (p *Proxy) newWatchRecording(ctx context.Context, rs *request) *watchRecording {
 	key := viewKey(rs)
-	r := &watchRecording{p: p, ctx: ctx, key: key}
+	r := &watchRecording{p: p, ctx: ctx, key: key, release: p.active.add(key)}
 	if si := rs.info.SendInitialEvents; si != nil && *si {
 		r.sn = p.store.Snapshot(key)
 		r.st = r.sn.Stream()
@@ -550,6 +578,7 @@ func (p *Proxy) newWatchRecording(ctx context.Context, rs *request) *watchRecord
 		// A watch from "now" or from "any" starts with the current objects
 		// as additions, with no mark of where they end: not a list we can
 		// record, nor changes after a known state.
+		r.release()
 		return nil
 	}
 	p.pending.wait(ctx, key)
@@ -634,6 +663,7 @@ func (r *watchRecording) stop() {
 		r.sn.Abort()
 	}
 	r.stopped = true
+	r.release()
 }
 
 func (r *watchRecording) end() {

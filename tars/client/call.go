@@ -27,10 +27,11 @@ type call struct {
 	resp   *protocol.ResponsePacket
 	oneway bool
 
-	state    atomic.Int32
-	sent     atomic.Bool          // written whole to a connection
-	conn     atomic.Pointer[conn] // where it is registered
-	attempts int                  // dispatches so far; touched by one goroutine at a time
+	state      atomic.Int32
+	sent       atomic.Bool          // written whole to a connection
+	conn       atomic.Pointer[conn] // where it is registered
+	attempts   int                  // dispatches so far; touched by one goroutine at a time
+	inlineConn *conn                // the connection whose reply it reads itself (readFor)
 
 	done  chan struct{}                         // closed when complete (sync calls and futures)
 	cb    func(*protocol.ResponsePacket, error) // asynchronous callback
@@ -106,6 +107,11 @@ var timers = sync.Pool{New: func() any {
 
 // wait blocks until the call completes, ctx ends or the deadline passes.
 func (c *call) wait(ctx context.Context, deadline time.Time) error {
+	select {
+	case <-c.done:
+		return c.err
+	default:
+	}
 	var timeout <-chan time.Time
 	if d, ok := ctx.Deadline(); !ok || deadline.Before(d) {
 		t := timers.Get().(*time.Timer)

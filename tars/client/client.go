@@ -88,7 +88,28 @@ func New(proxy string, opts ...Option) (*Client, error) {
 		c.epList = append(c.epList, ep)
 	}
 	c.handler = chain(c.roundTrip, o.interceptors)
+	go c.watch()
 	return c, nil
+}
+
+// watch makes sure idle connections are read (see read.go) until Close.
+func (c *Client) watch() {
+	t := time.NewTicker(watchIdle)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case now := <-t.C:
+			for _, e := range c.eps {
+				e.mu.Lock()
+				for cn := range e.conns {
+					cn.watch(now)
+				}
+				e.mu.Unlock()
+			}
+		}
+	}
 }
 
 // Object returns the servant object name.
@@ -219,9 +240,12 @@ func (c *Client) roundTrip(ctx context.Context, req *protocol.RequestPacket, res
 		cl.complete(err)
 		return err
 	}
-	if err := c.dispatch(cl); err != nil {
+	if err := c.dispatch(cl, true); err != nil {
 		cl.complete(err)
 		return cl.err
+	}
+	if cn := cl.inlineConn; cn != nil {
+		return cn.readFor(ctx, cl, deadline)
 	}
 	return cl.wait(ctx, deadline)
 }
@@ -250,7 +274,7 @@ func (c *Client) startAsync(ctx context.Context, cl *call) {
 	if cl.state.Load() != callPending {
 		return // expired while being armed
 	}
-	if err := c.dispatch(cl); err != nil {
+	if err := c.dispatch(cl, false); err != nil {
 		cl.complete(err)
 	}
 }
@@ -270,8 +294,11 @@ func (c *Client) admit(ctx context.Context, cl *call) error {
 }
 
 // dispatch picks a connection for the call and queues its frame there. A
-// nil error means the call is in the hands of a connection.
-func (c *Client) dispatch(cl *call) error {
+// nil error means the call is in the hands of a connection. With inline, a
+// synchronous call alone on its connection gets the read role
+// (cl.inlineConn) to read its own reply; otherwise the connection's
+// background reader is started if need be.
+func (c *Client) dispatch(cl *call, inline bool) error {
 	f, err := transport.Encode(cl.req, c.opts.maxPacketLen)
 	if err != nil {
 		return err
@@ -289,8 +316,14 @@ func (c *Client) dispatch(cl *call) error {
 			continue // closed meanwhile
 		}
 		// Write directly when this is the only call on the connection.
-		err = cn.q.Append(f.Bytes(), cl, cn.pending.len() == 1)
+		alone := cn.pending.len() == 1
+		err = cn.q.Append(f.Bytes(), cl, alone)
 		if err == nil {
+			if inline && alone && cn.inline && cn.acquireRead() {
+				cl.inlineConn = cn
+			} else {
+				cn.ensureReader()
+			}
 			return nil
 		}
 		if cn.pending.remove(cl.req.RequestID) == nil {
@@ -317,7 +350,7 @@ func (c *Client) redispatch(cl *call, cause error) {
 		cl.complete(lostError(cl.conn.Load().ep.ep, cause))
 		return
 	}
-	if err := c.dispatch(cl); err != nil {
+	if err := c.dispatch(cl, false); err != nil {
 		cl.complete(err)
 	}
 }

@@ -7,8 +7,9 @@ import (
 	"errors"
 	"io"
 	"net"
-	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/outpost-edge/outpost/tars/codec"
 	"github.com/outpost-edge/outpost/tars/endpoint"
@@ -30,13 +31,25 @@ type conn struct {
 	q       *transport.SendQueue
 	pending pendingMap
 
-	mu           sync.Mutex
-	nc           net.Conn
-	closing      bool
-	draining     bool
-	writerExited bool
-	finalized    bool
-	closeErr     error
+	mu          sync.Mutex
+	nc          net.Conn
+	reading     bool        // the read role is held (see read.go)
+	readingHint atomic.Bool // reading, readable without the lock
+	lastRead    time.Time
+	br          *bufio.Reader
+	fr          *protocol.FrameReader
+	inline      bool        // lone synchronous calls may read their own replies
+	kickTimer   *time.Timer // interrupts an inline read at its call's deadline
+	kicked      atomic.Bool // a read deadline was set to interrupt a read
+	// inlineDeadline is the deadline (UnixNano) of the inline read in
+	// progress that the watcher enforces, or 0.
+	inlineDeadline atomic.Int64
+	inlineCtx      context.Context // the inline read's context, if cancellable
+	closing        bool
+	draining       bool
+	writerExited   bool
+	finalized      bool
+	closeErr       error
 }
 
 // newConnPending returns a connection that start will dial.
@@ -84,9 +97,14 @@ func (cn *conn) run() {
 		return
 	}
 	cn.nc = nc
+	cn.br = bufio.NewReaderSize(nc, 64<<10)
+	cn.fr = protocol.NewFrameReader(cn.br, cn.client.opts.maxPacketLen)
+	cn.inline = cn.client.opts.tls == nil
+	cn.kickTimer = time.AfterFunc(time.Hour, cn.kick)
+	cn.kickTimer.Stop()
 	cn.mu.Unlock()
-	go cn.read(nc)
 	cn.q.Release()
+	cn.ensureReader() // for the calls queued while dialling
 	if err := cn.q.Run(); err != nil {
 		cn.close(err)
 	}
@@ -109,41 +127,6 @@ func (cn *conn) dial() (net.Conn, error) {
 		return td.DialContext(ctx, "tcp", addr)
 	}
 	return d.DialContext(ctx, "tcp", addr)
-}
-
-// read hands replies to their calls until the connection fails.
-func (cn *conn) read(nc net.Conn) {
-	br := bufio.NewReaderSize(nc, 64<<10)
-	fr := protocol.NewFrameReader(br, cn.client.opts.maxPacketLen)
-	for {
-		body, err := fr.Next()
-		if err != nil {
-			cn.close(err)
-			return
-		}
-		id, tup, err := peekID(body)
-		if err != nil {
-			cn.close(err)
-			return
-		}
-		if id == 0 {
-			cn.push(body)
-			continue
-		}
-		if c := cn.pending.remove(id); c != nil {
-			c.deliver(body, tup)
-			if br.Buffered() == 0 {
-				// Run the caller just woken on this CPU now, before the
-				// next read: otherwise the thread the runtime wakes for
-				// it may take it to another CPU, after its own wake-up.
-				runtime.Gosched()
-			}
-		}
-		if cn.pending.len() == 0 && cn.isDraining() {
-			cn.close(errReconnect)
-			return
-		}
-	}
 }
 
 // push handles a server push: "_reconnect_", or a message for the push

@@ -18,11 +18,12 @@ import (
 // Adapter is one listening endpoint of a Server and the servants it
 // serves. Its methods are safe for concurrent use.
 type Adapter struct {
-	srv  *Server
-	ep   endpoint.Endpoint // with the port actually bound
-	ln   net.Listener
-	opts adapterOptions
-	pool *pool
+	srv     *Server
+	ep      endpoint.Endpoint // with the port actually bound
+	ln      net.Listener
+	opts    adapterOptions
+	pool    *pool
+	rescuer *rescuer
 
 	servants atomic.Pointer[map[string]Handler] // copy on write
 
@@ -66,6 +67,7 @@ func newAdapter(s *Server, ep endpoint.Endpoint, ln net.Listener, opts []Adapter
 	}
 	a := &Adapter{srv: s, ep: ep, ln: ln, opts: o, conns: map[*conn]struct{}{}, done: make(chan struct{})}
 	a.pool = newPool(o.maxInFlight, o.queueCap, func(r *request) { r.conn.run(r) })
+	a.rescuer = newRescuer(a)
 	a.servants.Store(&map[string]Handler{})
 	return a
 }
@@ -118,6 +120,7 @@ func (a *Adapter) start() {
 	a.started = true
 	go a.acceptLoop()
 	go a.sweep()
+	go a.rescuer.run(a.srv.done)
 }
 
 func (a *Adapter) acceptLoop() {

@@ -35,6 +35,11 @@ type conn struct {
 	inflight atomic.Int32 // requests received and not yet answered
 	requests atomic.Int64
 
+	br          *bufio.Reader
+	fr          *protocol.FrameReader
+	readState   atomic.Uint64 // readReading, readInline or readRescued, with the inline run
+	inlineSince atomic.Int64  // UnixNano when the running inline request was received, or 0
+
 	eof       atomic.Bool   // the client has finished sending
 	drained   chan struct{} // signalled when the last in-flight request is answered after EOF
 	written   chan struct{} // closed when the writer goroutine has returned
@@ -57,6 +62,24 @@ func newConn(ad *Adapter, nc net.Conn) *conn {
 	return c
 }
 
+// Reading states: who reads the connection. A request found alone on the
+// connection is run by the reading goroutine itself (inline), without a
+// hand-off to the pool: on a small machine a hand-off costs a thread
+// wake-up on another CPU, which dominates the latency of a lone call. If
+// an inline request runs longer than about rescueAfter, the adapter's
+// rescuer starts a new reading goroutine, so that requests behind it are
+// not held up for longer than that.
+// The state is kept with the number of the inline run it belongs to
+// (state | run<<2), so that a goroutine that was rescued cannot mistake a
+// later inline run for its own.
+const (
+	readReading uint64 = iota // the reading goroutine is reading
+	readInline                // it is running a request inline
+	readRescued               // another goroutine took over reading
+)
+
+const rescueAfter = time.Millisecond
+
 // serve runs the connection until it fails or is closed.
 func (c *conn) serve() {
 	go func() {
@@ -65,18 +88,31 @@ func (c *conn) serve() {
 			c.close(err)
 		}
 	}()
-	br := bufio.NewReaderSize(c.nc, 16<<10)
-	fr := protocol.NewFrameReader(br, c.ad.opts.maxPacketLen)
+	c.br = bufio.NewReaderSize(c.nc, 16<<10)
+	c.fr = protocol.NewFrameReader(c.br, c.ad.opts.maxPacketLen)
+	c.read()
+}
+
+// read reads and schedules requests until the connection ends, or until
+// another goroutine takes over reading.
+func (c *conn) read() {
 	var err error
 	for {
 		var body []byte
-		if body, err = fr.Next(); err != nil {
+		if body, err = c.fr.Next(); err != nil {
 			break
 		}
-		if err = c.handleFrame(body); err != nil {
+		var inline *request
+		if inline, err = c.handleFrame(body); err != nil {
 			break
 		}
-		if br.Buffered() == 0 {
+		if inline != nil {
+			if !c.runInline(inline) {
+				return // rescued: the new reading goroutine carries on
+			}
+			continue
+		}
+		if c.br.Buffered() == 0 {
 			// Let the request just handed to the pool start on this CPU
 			// now, before the next read: otherwise the thread the runtime
 			// wakes for it may take it to another CPU, after its own
@@ -89,6 +125,32 @@ func (c *conn) serve() {
 		return
 	}
 	c.close(err)
+}
+
+// runInline runs r on the reading goroutine and reports whether this
+// goroutine still owns reading afterwards.
+func (c *conn) runInline(r *request) bool {
+	run := (c.readState.Load()>>2 + 1) << 2
+	c.inlineSince.Store(r.recv.UnixNano())
+	c.readState.Store(run | readInline)
+	c.ad.rescuer.inlineStarted()
+	c.run(r)
+	c.ad.pool.release()
+	c.inlineSince.Store(0)
+	return c.readState.CompareAndSwap(run|readInline, run|readReading)
+}
+
+// rescue starts a new reading goroutine if the connection's reading
+// goroutine has been running a request inline since before limit.
+func (c *conn) rescue(limit int64) {
+	since := c.inlineSince.Load()
+	if since == 0 || since > limit {
+		return
+	}
+	v := c.readState.Load()
+	if v&3 == readInline && c.readState.CompareAndSwap(v, v&^3|readRescued) {
+		go c.read()
+	}
 }
 
 // finish closes the connection after the client has half-closed it: the
@@ -120,9 +182,11 @@ func (c *conn) done() {
 	}
 }
 
-// handleFrame decodes one request and answers or schedules it. It returns
-// an error only for input after which the connection must be closed.
-func (c *conn) handleFrame(body []byte) error {
+// handleFrame decodes one request and answers or schedules it, or returns
+// it to be run inline when it is alone on the connection and a pool slot
+// is free. It returns an error only for input after which the connection
+// must be closed.
+func (c *conn) handleFrame(body []byte) (*request, error) {
 	now := time.Now()
 	c.lastRecv.Store(now.UnixNano())
 	c.requests.Add(1)
@@ -133,27 +197,30 @@ func (c *conn) handleFrame(body []byte) error {
 	if err := r.req.Decode(body); err != nil {
 		if r.req.RequestID == 0 {
 			c.done()
-			return err // nothing to answer to
+			return nil, err // nothing to answer to
 		}
 		c.reply(r, &servant.Error{Code: protocol.ServerDecodeErr, Message: "decode request packet: " + err.Error()})
-		return nil
+		return nil, nil
 	}
 	if r.req.FuncName == protocol.FuncPing {
 		c.reply(r, nil)
-		return nil
+		return nil, nil
 	}
 	h := c.ad.handler(r.req.ServantName)
 	if h == nil {
 		c.reply(r, &servant.Error{Code: protocol.ServerNoServantErr,
 			Message: "no servant " + strconv.Quote(r.req.ServantName) + " on adapter " + c.ad.opts.name})
-		return nil
+		return nil, nil
 	}
 	r.handler = h
+	if c.br.Buffered() == 0 && c.inflight.Load() == 1 && c.ad.pool.acquire() {
+		return r, nil
+	}
 	if !c.ad.pool.submit(r) {
 		c.ad.overloads.Add(1)
 		c.reply(r, &servant.Error{Code: protocol.ServerOverload, Message: "server overload: request queue full"})
 	}
-	return nil
+	return nil, nil
 }
 
 // run executes a request on a pool goroutine.

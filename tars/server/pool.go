@@ -54,6 +54,28 @@ func (p *pool) submit(r *request) bool {
 	return true
 }
 
+// acquire takes a slot for a request run outside the pool (inline on a
+// connection's reading goroutine); release gives it back.
+func (p *pool) acquire() bool {
+	if p.workers.Add(1) <= p.max {
+		return true
+	}
+	p.workers.Add(-1)
+	return false
+}
+
+func (p *pool) release() {
+	p.workers.Add(-1)
+	// Requests may have been queued while the slot was taken.
+	if len(p.queue) > 0 {
+		if p.workers.Add(1) <= p.max {
+			go p.work(nil)
+		} else {
+			p.workers.Add(-1)
+		}
+	}
+}
+
 func (p *pool) work(r *request) {
 	idle := time.NewTimer(workerIdle)
 	defer idle.Stop()

@@ -29,12 +29,14 @@ import (
 	"github.com/outpost-edge/outpost/interop/bench/internal/peer"
 	Interop "github.com/outpost-edge/outpost/interop/tarsgo/Interop"
 	"github.com/outpost-edge/outpost/tars/client"
+	"github.com/outpost-edge/outpost/tars/codec"
+	"github.com/outpost-edge/outpost/tars/protocol"
 	"github.com/outpost-edge/outpost/tars/examples/interop-server/interop"
 	"github.com/outpost-edge/outpost/tars/tool/bench"
 )
 
 func main() {
-	impl := flag.String("impl", "outpost", "outpost, tarsgo, grpc or tcp")
+	impl := flag.String("impl", "outpost", "outpost, tarsgo, grpc, tcp or inline (serial TARS)")
 	port := flag.Int("port", 0, "server port on 127.0.0.1")
 	size := flag.Int("size", 16, "payload bytes")
 	var cfg bench.Config
@@ -131,6 +133,38 @@ func callers(impl, addr string, payload []byte) (func(int) bench.Caller, func(),
 				return 0, nil
 			}
 		}, func() { conn.Close() }, nil
+	case "inline":
+		// "Serial TARS", a reference point: a TARS client with no
+		// concurrency at all, each worker writing its request and reading
+		// its reply on its own connection.
+		return func(int) bench.Caller {
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				return func(context.Context) (int32, error) { return -1, err }
+			}
+			fr := protocol.NewFrameReader(bufio.NewReader(nc), 0)
+			var w, args codec.Writer
+			args.WriteBytes(1, payload)
+			var id int32
+			return func(ctx context.Context) (int32, error) {
+				id++
+				w.Reset()
+				protocol.WriteFrame(&w, &protocol.RequestPacket{Version: 1, RequestID: id, ServantName: peer.Obj,
+					FuncName: "echoBytes", Buffer: args.Bytes(), Timeout: 3000})
+				if _, err := nc.Write(w.Bytes()); err != nil {
+					return -1, err
+				}
+				body, err := fr.Next()
+				if err != nil {
+					return -1, err
+				}
+				var resp protocol.ResponsePacket
+				if err := resp.Decode(body); err != nil {
+					return -1, err
+				}
+				return resp.Ret, nil
+			}
+		}, func() {}, nil
 	case "tcp":
 		return func(int) bench.Caller {
 			nc, err := net.Dial("tcp", addr)

@@ -44,7 +44,7 @@ func main() {
 	warmup := flag.Duration("warmup", time.Second, "warm-up of each run")
 	concs := flag.String("conc", "1,16,100", "concurrencies")
 	sizes := flag.String("sizes", "16,1024", "payload sizes in bytes")
-	pairsFlag := flag.String("pairs", "outpost/outpost,tarsgo/tarsgo,grpc/grpc,outpost/tarsgo,tarsgo/outpost,tcp/tcp",
+	pairsFlag := flag.String("pairs", "outpost/outpost,tarsgo/tarsgo,grpc/grpc,outpost/tarsgo,tarsgo/outpost,tcp/tcp,inline/inline",
 		"client/server pairs")
 	rawOut := flag.String("raw", "", "also write every run's report as JSON lines to `file`")
 	flag.Parse()
@@ -191,7 +191,8 @@ func med(rs []result) median {
 	return m
 }
 
-var names = map[string]string{"outpost": "Outpost", "tarsgo": "TarsGo", "grpc": "gRPC-Go", "tcp": "bare TCP"}
+var names = map[string]string{"outpost": "Outpost", "tarsgo": "TarsGo", "grpc": "gRPC-Go", "tcp": "bare TCP",
+	"inline": "serial TARS"}
 
 func report(w io.Writer, results map[key][]result, pairs []string, cs, ss []int, rounds int, dur, warmup, took time.Duration, loadBefore, loadAfter string) {
 	fmt.Fprintf(w, "Go %s, %s/%s, %d CPUs; %d rounds of %v (+%v warm-up) per run; took %v; load average %s before, %s after.\n\n",
@@ -229,6 +230,7 @@ func report(w io.Writer, results map[key][]result, pairs []string, cs, ss []int,
 			row("server (Outpost load): Outpost / TarsGo", oo, get("outpost", "tarsgo", c, size), c, size)
 			row("client (Outpost server): Outpost / TarsGo", oo, get("tarsgo", "outpost", c, size), c, size)
 			row("end to end: Outpost / bare TCP", oo, get("tcp", "tcp", c, size), c, size)
+			row("end to end: Outpost / serial TARS", oo, get("inline", "inline", c, size), c, size)
 		}
 	}
 }

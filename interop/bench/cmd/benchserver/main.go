@@ -29,11 +29,14 @@ import (
 	"github.com/outpost-edge/outpost/interop/tarsgo/echoimpl"
 	"github.com/outpost-edge/outpost/tars/examples/interop-server/echo"
 	"github.com/outpost-edge/outpost/tars/examples/interop-server/interop"
+	"github.com/outpost-edge/outpost/tars/codec"
+	"github.com/outpost-edge/outpost/tars/protocol"
+	"github.com/outpost-edge/outpost/tars/servant"
 	"github.com/outpost-edge/outpost/tars/server"
 )
 
 func main() {
-	impl := flag.String("impl", "outpost", "outpost, tarsgo, grpc or tcp")
+	impl := flag.String("impl", "outpost", "outpost, tarsgo, grpc, tcp or inline (serial TARS)")
 	port := flag.Int("port", 0, "listen port on 127.0.0.1")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to `file` until SIGTERM or SIGINT")
 	flag.Parse()
@@ -62,6 +65,8 @@ func main() {
 		err = serveGRPC(*port)
 	case "tcp":
 		err = serveTCP(*port)
+	case "inline":
+		err = serveInline(*port)
 	default:
 		err = fmt.Errorf("unknown -impl %q", *impl)
 	}
@@ -136,6 +141,48 @@ func serveTCP(port int) error {
 					return
 				}
 				if out, err = peer.WriteFrame(nc, out, in); err != nil {
+					return
+				}
+			}
+		}()
+	}
+}
+
+// serveInline is "serial TARS", a reference point: a TARS server with no
+// concurrency at all, decoding, dispatching and answering each request on
+// the reading goroutine. Its latency with one call in flight is the floor
+// for any TARS implementation (the codec and framing on top of bare TCP).
+func serveInline(port int) error {
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return err
+	}
+	d := interop.NewEchoDispatcher(echo.Echo{})
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		go func() {
+			defer nc.Close()
+			fr := protocol.NewFrameReader(bufio.NewReader(nc), 0)
+			var w codec.Writer
+			for {
+				body, err := fr.Next()
+				if err != nil {
+					return
+				}
+				var req protocol.RequestPacket
+				if req.Decode(body) != nil {
+					return
+				}
+				resp := protocol.ResponsePacket{Version: req.Version, RequestID: req.RequestID}
+				if err := d.Dispatch(context.Background(), &req, &resp); err != nil {
+					resp.Ret, resp.ResultDesc = servant.Result(err)
+				}
+				w.Reset()
+				protocol.WriteFrame(&w, &resp)
+				if _, err := nc.Write(w.Bytes()); err != nil {
 					return
 				}
 			}

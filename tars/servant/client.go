@@ -51,8 +51,10 @@ func Oneway() CallOption {
 	return func(o *callOptions) { o.oneway = true }
 }
 
-// WithTimeout sets the request's iTimeout, which tells the server how long
-// the client will wait. It does not bound the call itself: use ctx for that.
+// WithTimeout sets the call's timeout, sent to the server as iTimeout. The
+// Outpost client (package client) also gives up on the call after it, or
+// at the context's deadline if that is earlier; other Invokers may only
+// forward it.
 func WithTimeout(d time.Duration) CallOption {
 	return func(o *callOptions) { o.timeout = d }
 }

@@ -44,7 +44,11 @@
 // conventions (those of TarsCpp's JSON protocol).
 //
 // The implementation can read the request (context map, status map, servant
-// name...) with CurrentFromContext and RequestContext.
+// name...) with CurrentFromContext and RequestContext. A runtime may pass a
+// context of its own type that answers Value(CurrentKey{}) with the call's
+// *Current, saving an allocation per call; if that Current says the request
+// buffer is owned by the call (BufferOwned), arguments are decoded in place
+// instead of being copied out.
 //
 // # Client side
 //

@@ -1,7 +1,7 @@
 // Command benchclient loads a benchserver with one client implementation
 // through Outpost's bench.Run engine and prints its report as JSON:
 //
-//	benchclient -impl outpost|tarsgo|grpc|tcp -port N -c 100 -size 16 -d 3s -warmup 1s
+//	benchclient -impl outpost|tarsgo|grpc|tcp|inline -port N -c 100 -size 16 -d 3s -warmup 1s
 //
 // The TARS clients call echoBytes (the Outpost one through the generated
 // client, the TarsGo one through its tars2go-style proxy), gRPC calls a

@@ -1,10 +1,11 @@
 // Command benchserver serves the echo benchmark with one implementation:
 //
-//	benchserver -impl outpost|tarsgo|grpc|tcp -port N
+//	benchserver -impl outpost|tarsgo|grpc|tcp|inline -port N
 //
 // outpost and tarsgo serve Outpost.Interop.EchoObj (Interop.tars); grpc a
 // unary echo with a pass-through codec; tcp a bare length-prefixed echo,
-// one goroutine per connection. It runs until killed.
+// one goroutine per connection; inline the same servant as "serial TARS"
+// (see serveInline). It runs until killed.
 package main
 
 import (

@@ -384,3 +384,31 @@ func TestNewErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestLoneCallTimeouts covers the deadlines of a call reading its own reply:
+// a long timeout (enforced by the client's watcher) and a cancelled
+// context.
+func TestLoneCallTimeouts(t *testing.T) {
+	silent := echo.Obj + "@" + fakeServer(t, func(nc net.Conn) { io.Copy(io.Discard, nc) })
+	c := newClient(t, silent, client.WithTimeout(1100*time.Millisecond))
+	e := interop.NewEchoClient(c)
+	_, err := e.EchoInt(t.Context(), 1)
+	var se *servant.Error
+	if !errors.As(err, &se) || se.Code != protocol.InvokeTimeout {
+		t.Fatalf("lone call past a 1.1 s timeout = %v", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+	}()
+	if _, err := e.EchoInt(ctx, 2); !errors.Is(err, context.Canceled) {
+		t.Fatalf("lone call with a cancelled context = %v", err)
+	}
+	// The connection still works for the next call's timeout.
+	ctx, cancel2 := context.WithTimeout(t.Context(), 30*time.Millisecond)
+	defer cancel2()
+	if _, err := e.EchoInt(ctx, 3); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("third call = %v", err)
+	}
+}

@@ -530,3 +530,17 @@ func TestMaxConns(t *testing.T) {
 	c2 := dial(t, ad)
 	c2.waitClosed()
 }
+
+// TestSlowInlineRequestDoesNotBlock: a request alone on its connection is
+// run by the connection's reading goroutine; when it runs long, reading is
+// taken over so that the requests behind it are answered first.
+func TestSlowInlineRequestDoesNotBlock(t *testing.T) {
+	_, ad := start(t, nil)
+	c := dial(t, ad)
+	c.send(call("sleepMs", 1, intArg(3000)))
+	time.Sleep(5 * time.Millisecond) // let it start, alone
+	c.send(call("echoInt", 2, intArg(7)))
+	if r := c.recv(); r.RequestID != 2 || readRet(t, r.Buffer) != 7 {
+		t.Fatalf("first reply = %+v, want the echoInt behind the sleeping call", r)
+	}
+}

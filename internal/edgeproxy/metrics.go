@@ -11,21 +11,23 @@ import (
 
 // metrics of the proxy, all prefixed outpost_edgeproxy_.
 type metrics struct {
-	requests     *prometheus.CounterVec
-	latency      *prometheus.HistogramVec
-	hits         *prometheus.CounterVec
-	misses       *prometheus.CounterVec
-	watches      *prometheus.GaugeVec
-	upstreamUp   prometheus.Gauge
-	transitions  *prometheus.CounterVec
-	recordErrors *prometheus.CounterVec
-	acknowledged *prometheus.CounterVec
-	reconciled   *prometheus.CounterVec
-	storeBytes   prometheus.Gauge
-	storeFile    prometheus.Gauge
-	storeViews   prometheus.Gauge
-	evictions    prometheus.Gauge
-	writeErrors  prometheus.Gauge
+	requests       *prometheus.CounterVec
+	latency        *prometheus.HistogramVec
+	hits           *prometheus.CounterVec
+	misses         *prometheus.CounterVec
+	watches        *prometheus.GaugeVec
+	upstreamUp     prometheus.Gauge
+	transitions    *prometheus.CounterVec
+	recordErrors   *prometheus.CounterVec
+	acknowledged   *prometheus.CounterVec
+	reconciled     *prometheus.CounterVec
+	watchesBridged prometheus.Counter
+	watchesResumed prometheus.Counter
+	storeBytes     prometheus.Gauge
+	storeFile      prometheus.Gauge
+	storeViews     prometheus.Gauge
+	evictions      prometheus.Gauge
+	writeErrors    prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer, p *Proxy) *metrics {
@@ -52,6 +54,10 @@ func newMetrics(reg prometheus.Registerer, p *Proxy) *metrics {
 			Help: "Kubelet heartbeats (lease renewals, node status) acknowledged locally while the cloud was unreachable, by resource."}, []string{"resource"}),
 		reconciled: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "reconciled_views_total",
 			Help: "Cached collections re-listed by the proxy after the cloud came back, by result."}, []string{"result"}),
+		watchesBridged: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "watches_bridged_total",
+			Help: "Watches to the cloud whose link broke and whose clients the proxy kept connected."}),
+		watchesResumed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "watches_resumed_total",
+			Help: "Bridged watches resumed from the cloud where they stopped."}),
 		storeBytes: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "store_bytes",
 			Help: "Bytes of data in the cache."}),
 		storeFile: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "store_file_bytes",
@@ -65,7 +71,7 @@ func newMetrics(reg prometheus.Registerer, p *Proxy) *metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.requests, m.latency, m.hits, m.misses, m.watches, m.upstreamUp, m.transitions,
-			m.recordErrors, m.acknowledged, m.reconciled, m.storeBytes, m.storeFile, m.storeViews, m.evictions, m.writeErrors)
+			m.recordErrors, m.acknowledged, m.reconciled, m.watchesBridged, m.watchesResumed, m.storeBytes, m.storeFile, m.storeViews, m.evictions, m.writeErrors)
 	}
 	return m
 }

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -369,6 +370,8 @@ type request struct {
 	// untrack stops a watch proxied to the cloud from being ended when
 	// the cloud becomes unreachable (it is being answered from the cache).
 	untrack func()
+	// abortUp cuts the upstream leg of a watch proxied to the cloud.
+	abortUp atomic.Pointer[func()]
 	// tokenKey identifies a TokenRequest whose answer is recorded.
 	tokenKey string
 	// recordWrite: the answer to this write is the object's new state,
@@ -417,7 +420,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		(info.Subresource == "" || info.Subresource == "status") && !impersonating(r.Header)
 	if rs.watch {
 		ctx, cancel := context.WithCancel(r.Context())
-		rs.untrack = sync.OnceFunc(p.trackWatch(p.upWatch, cancel))
+		// When the cloud becomes unreachable, a watch with a response cuts
+		// its upstream leg (and bridges the gap, see watchBody); one still
+		// waiting for its response is cancelled.
+		rs.untrack = sync.OnceFunc(p.trackWatch(p.upWatch, func() {
+			if abort := rs.abortUp.Load(); abort != nil {
+				(*abort)()
+				return
+			}
+			cancel()
+		}))
 		defer rs.untrack()
 		defer cancel()
 		r = r.WithContext(ctx)

@@ -1,7 +1,6 @@
 package edgeproxy
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -36,7 +35,7 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	ok := resp.StatusCode == http.StatusOK && rs.cached && enc != wire.Unknown
 	switch {
 	case rs.watch:
-		resp.Body = p.newWatchBody(resp.Request.Context(), rs, resp.Body, enc, ok)
+		resp.Body = p.newWatchBody(resp.Request.Context(), rs, resp, enc, ok)
 		p.metrics.request(rs, "cloud", resp.StatusCode)
 		return nil
 	case ok && rs.info.Verb == apireq.VerbGet:
@@ -456,100 +455,6 @@ func (pl *pagedLists) expire(ctx context.Context) {
 	}
 }
 
-// --- watches ---
-
-// watchBody passes a watch through frame by frame. When recording, each
-// change is durable in the cache before the client sees it, so a client
-// never holds a resourceVersion the cache lacks. When the proxy ends the
-// watch (the cloud became unreachable), the stream ends cleanly and the
-// client resumes it, from the cache.
-type watchBody struct {
-	p     *Proxy
-	ctx   context.Context
-	rs    *request
-	rc    io.ReadCloser
-	enc   wire.Encoding
-	br    *bufio.Reader
-	jr    *wire.JSONFrameReader
-	out   []byte
-	rec   *watchRecording
-	ended bool
-}
-
-func (p *Proxy) newWatchBody(ctx context.Context, rs *request, rc io.ReadCloser, enc wire.Encoding, record bool) io.ReadCloser {
-	w := &watchBody{p: p, ctx: ctx, rs: rs, rc: rc, enc: enc}
-	switch enc {
-	case wire.Protobuf:
-		w.br = bufio.NewReaderSize(rc, 32<<10)
-	case wire.JSON:
-		w.jr = wire.NewJSONFrameReader(rc)
-	}
-	if record {
-		w.rec = p.newWatchRecording(ctx, rs)
-	}
-	return w
-}
-
-func (w *watchBody) Read(p []byte) (int, error) {
-	if w.br == nil && w.jr == nil {
-		// An encoding we do not frame: bytes as they come.
-		n, err := w.rc.Read(p)
-		if err != nil && w.ctx.Err() != nil {
-			err = io.EOF
-		}
-		return n, err
-	}
-	for len(w.out) == 0 {
-		if w.ended {
-			return 0, io.EOF
-		}
-		frame, err := w.next()
-		if err != nil {
-			w.ended = true
-			if w.rec != nil {
-				w.rec.end()
-			}
-			if w.ctx.Err() == nil && err != io.EOF && networkError(err) {
-				// The link broke: end the watch cleanly; the client
-				// resumes it, from the cache if the cloud stays away.
-				w.p.up.suspect()
-				w.p.log.Debug("watch to the cloud broke", "err", err)
-				return 0, io.EOF
-			}
-			if w.ctx.Err() != nil || err == io.EOF {
-				return 0, io.EOF
-			}
-			return 0, err
-		}
-		if w.rec != nil {
-			w.rec.handle(w.enc, frame)
-		}
-		if w.enc == wire.JSON {
-			frame = append(frame, '\n')
-		}
-		w.out = frame
-	}
-	n := copy(p, w.out)
-	w.out = w.out[n:]
-	return n, nil
-}
-
-// next reads the next frame.
-func (w *watchBody) next() ([]byte, error) {
-	if w.br != nil {
-		return wire.ReadProtoFrame(w.br)
-	}
-	return w.jr.Next()
-}
-
-func (w *watchBody) Close() error {
-	if !w.ended && w.rec != nil {
-		w.ended = true
-		w.rec.end()
-	}
-	return w.rc.Close()
-}
-
 // watchRecording records the events of one watch.
 type watchRecording struct {
 	p        *Proxy
@@ -586,11 +491,10 @@ func (p *Proxy) newWatchRecording(ctx context.Context, rs *request) *watchRecord
 	return r
 }
 
-func (r *watchRecording) handle(enc wire.Encoding, frame []byte) {
+func (r *watchRecording) handle(enc wire.Encoding, typ wire.EventType, obj wire.Object, meta wire.Meta, err error) {
 	if r.stopped {
 		return
 	}
-	typ, obj, meta, err := decodeEvent(enc, frame)
 	if err != nil {
 		r.fail(err)
 		return

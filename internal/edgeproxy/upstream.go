@@ -65,6 +65,7 @@ type upstream struct {
 	onChange []func(from, to State)
 	lastErr  error
 	okCh     chan struct{} // closed at the next successful probe
+	onCh     chan struct{} // closed when next online
 }
 
 type transportKey struct {
@@ -79,7 +80,7 @@ func newUpstream(u *url.URL, rootCA *x509.CertPool, cfg *Config, log *slog.Logge
 		transports: map[transportKey]*http.Transport{},
 		interval:   cfg.ProbeInterval, timeout: cfg.ProbeTimeout,
 		failAfter: cfg.FailureThreshold, okAfter: cfg.SuccessThreshold,
-		kick: make(chan struct{}, 1), waitInit: make(chan struct{}), okCh: make(chan struct{}),
+		kick: make(chan struct{}, 1), waitInit: make(chan struct{}), okCh: make(chan struct{}), onCh: make(chan struct{}),
 	}
 }
 
@@ -164,6 +165,14 @@ func (u *upstream) nextOK() <-chan struct{} {
 	return u.okCh
 }
 
+// whenOnline returns a channel closed once the cloud is reachable (at
+// once if it is now).
+func (u *upstream) whenOnline() <-chan struct{} {
+	u.stateMu.Lock()
+	defer u.stateMu.Unlock()
+	return u.onCh
+}
+
 // suspect asks for a probe now: a request just failed to reach the cloud.
 func (u *upstream) suspect() {
 	select {
@@ -181,6 +190,11 @@ func (u *upstream) set(to State, err error) {
 		return
 	}
 	u.state, u.since = to, time.Now()
+	if to == Online {
+		close(u.onCh)
+	} else if from == Online {
+		u.onCh = make(chan struct{})
+	}
 	fns := append([]func(from, to State){}, u.onChange...)
 	if from == Unknown {
 		close(u.waitInit)

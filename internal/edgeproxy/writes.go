@@ -111,10 +111,10 @@ func (p *Proxy) kubeletWrite(w http.ResponseWriter, r *http.Request, rs *request
 
 // cachedFor finds an object of the node's identity in the cache.
 func (p *Proxy) cachedFor(rs *request, resource, ns, name string) (wire.Object, uint64, bool) {
-	look := *rs
+	look := &request{info: rs.info, id: rs.id}
 	look.info.ResourceName, look.info.Namespace, look.info.Name = resource, ns, name
 	look.info.Subresource, look.info.Verb = "", apireq.VerbGet
-	obj, rv, found, _ := p.lookupObject(&look)
+	obj, rv, found, _ := p.lookupObject(look)
 	return obj, rv, found
 }
 

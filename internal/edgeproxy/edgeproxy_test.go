@@ -235,4 +235,3 @@ func TestLinkState(t *testing.T) {
 	wait(Online)
 	<-up.nextOK()
 }
-

@@ -30,8 +30,8 @@ import (
 	Interop "github.com/outpost-edge/outpost/interop/tarsgo/Interop"
 	"github.com/outpost-edge/outpost/tars/client"
 	"github.com/outpost-edge/outpost/tars/codec"
-	"github.com/outpost-edge/outpost/tars/protocol"
 	"github.com/outpost-edge/outpost/tars/examples/interop-server/interop"
+	"github.com/outpost-edge/outpost/tars/protocol"
 	"github.com/outpost-edge/outpost/tars/tool/bench"
 )
 

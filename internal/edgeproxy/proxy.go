@@ -418,6 +418,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rs.recordWrite = id.partition != "" && info.Resource && !info.BadOptions && info.ResourceName != "" &&
 		(info.Verb == apireq.VerbCreate || info.Verb == apireq.VerbUpdate || info.Verb == apireq.VerbPatch) &&
 		(info.Subresource == "" || info.Subresource == "status") && !impersonating(r.Header)
+	if !rs.watch && r.Method == http.MethodGet && rs.info.Cacheable() {
+		// A read waiting on the cloud when it is found unreachable (a
+		// blackholed link) is answered from the cache instead.
+		ctx, cancel := context.WithCancelCause(r.Context())
+		defer p.trackWatch(p.upWatch, func() { cancel(errLinkDown) })()
+		defer cancel(nil)
+		r = r.WithContext(ctx)
+	}
 	if rs.watch {
 		ctx, cancel := context.WithCancel(r.Context())
 		// When the cloud becomes unreachable, a watch with a response cuts
@@ -488,9 +496,12 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.URL.RawPath = ""
 	pr.Out.URL.Path = p.up.url.Path + pr.In.URL.Path
 	pr.Out.Host = p.up.url.Host
-	// Let the transport negotiate compression with the cloud (the WAN
-	// link) and hand us plain bytes to record; the local hop needs none.
-	pr.Out.Header.Del("Accept-Encoding")
+	// Compression: responses pass through as the client accepts them
+	// (the proxy inflates a copy to record it, off the client's path). A
+	// watch is framed by the proxy: let the transport inflate it.
+	if rs.watch {
+		pr.Out.Header.Del("Accept-Encoding")
+	}
 	setIdentityHeaders(pr.Out.Header, rs.id)
 	// X-Forwarded-For is for the API server's audit log.
 	pr.SetXForwarded()
@@ -519,6 +530,11 @@ func (p *Proxy) roundTrip(r *http.Request) (*http.Response, error) {
 // proxyError handles a request the cloud did not answer.
 func (p *Proxy) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	rs := reqState(r)
+	if errors.Is(context.Cause(r.Context()), errLinkDown) {
+		p.log.Debug("cloud unreachable while reading, answering from the edge cache", "path", r.URL.Path)
+		p.serveOffline(w, r, rs)
+		return
+	}
 	if errors.Is(r.Context().Err(), context.Canceled) {
 		if rs.watch {
 			return // ended by a transition or by the client
@@ -558,6 +574,9 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, rs *request, code i
 	}
 	_ = r
 }
+
+// errLinkDown cancels a request to the cloud found unreachable.
+var errLinkDown = errors.New("the cloud API server became unreachable")
 
 // retryAfterSeconds is what clients are told to wait before retrying a
 // request the proxy cannot serve while the cloud is away.

@@ -2,6 +2,7 @@ package edgeproxy
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -32,26 +33,48 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 		return nil
 	}
 	enc := wire.EncodingOf(resp.Header.Get("Content-Type"))
+	gz := false
+	switch ce := resp.Header.Get("Content-Encoding"); ce {
+	case "":
+	case "gzip":
+		gz = true
+	default:
+		enc = wire.Unknown // not recorded
+	}
 	ok := resp.StatusCode == http.StatusOK && rs.cached && enc != wire.Unknown
+	inflated := func(done func([]byte)) func([]byte) {
+		if !gz {
+			return done
+		}
+		return func(b []byte) {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				return
+			}
+			if plain, err := io.ReadAll(io.LimitReader(zr, wire.MaxObjectSize)); err == nil {
+				done(plain)
+			}
+		}
+	}
 	switch {
 	case rs.watch:
 		resp.Body = p.newWatchBody(resp.Request.Context(), rs, resp, enc, ok)
 		p.metrics.request(rs, "cloud", resp.StatusCode)
 		return nil
 	case ok && rs.info.Verb == apireq.VerbGet:
-		resp.Body = &getBody{rc: resp.Body, done: func(b []byte) { go p.recordGet(rs, enc, b) }}
+		resp.Body = &getBody{rc: resp.Body, done: func(b []byte) { go inflated(func(b []byte) { p.recordGet(rs, enc, b) })(b) }}
 	case ok && rs.info.Verb == apireq.VerbList:
-		resp.Body = p.newListBody(rs, resp.Body, enc)
+		resp.Body = p.newListBody(rs, resp.Body, enc, gz)
 	case resp.StatusCode == http.StatusNotFound && rs.cached && rs.info.Verb == apireq.VerbGet:
 		p.store.DeleteObject(rs.id.partition, rs.info.GVR(), rs.info.Namespace, rs.info.Name)
 	case (resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusCreated) && rs.recordWrite && enc != wire.Unknown:
-		resp.Body = &getBody{rc: resp.Body, done: func(b []byte) { go p.recordWritten(rs, enc, b) }}
+		resp.Body = &getBody{rc: resp.Body, done: func(b []byte) { go inflated(func(b []byte) { p.recordWritten(rs, enc, b) })(b) }}
 	case resp.StatusCode == http.StatusCreated && rs.tokenKey != "" && enc != wire.Unknown:
 		key := rs.tokenKey
-		resp.Body = &getBody{rc: resp.Body, done: func(b []byte) { p.recordTokenRequest(key, enc, b) }}
+		resp.Body = &getBody{rc: resp.Body, done: inflated(func(b []byte) { p.recordTokenRequest(key, enc, b) })}
 	case resp.StatusCode == http.StatusOK && rs.rawKey != "":
 		ct, key := resp.Header.Get("Content-Type"), rs.rawKey
-		resp.Body = &getBody{rc: resp.Body, done: func(b []byte) { p.recordRaw(key, ct, b) }}
+		resp.Body = &getBody{rc: resp.Body, done: inflated(func(b []byte) { p.recordRaw(key, ct, b) })}
 	}
 	resp.Body = &observedBody{rc: resp.Body, done: func() { p.metrics.request(rs, "cloud", resp.StatusCode) }}
 	return nil
@@ -217,7 +240,7 @@ type listBody struct {
 	aborted atomic.Bool
 }
 
-func (p *Proxy) newListBody(rs *request, rc io.ReadCloser, enc wire.Encoding) io.ReadCloser {
+func (p *Proxy) newListBody(rs *request, rc io.ReadCloser, enc wire.Encoding, gz bool) io.ReadCloser {
 	key := viewKey(rs)
 	var sn *store.Snapshot
 	if rs.info.Continue != "" {
@@ -230,7 +253,19 @@ func (p *Proxy) newListBody(rs *request, rc io.ReadCloser, enc wire.Encoding) io
 	go func() {
 		defer done()
 		defer close(lb.stop)
-		p.recordList(rs, key, sn, enc, &chanReader{ch: lb.ch, aborted: &lb.aborted})
+		var r io.Reader = &chanReader{ch: lb.ch, aborted: &lb.aborted}
+		if gz {
+			zr, err := gzip.NewReader(r)
+			if err != nil {
+				_, _ = io.Copy(io.Discard, r)
+				if sn != nil {
+					sn.Abort()
+				}
+				return
+			}
+			r = zr
+		}
+		p.recordList(rs, key, sn, enc, r)
 	}()
 	return lb
 }

@@ -86,7 +86,13 @@ func (p *Proxy) writeStatus(w http.ResponseWriter, rs *request, st *metav1.Statu
 	_, _ = w.Write(body)
 }
 
-func (p *Proxy) hit(rs *request) {
+// CacheHeader marks responses the proxy answered from its cache.
+const CacheHeader = "X-Outpost-Edge-Cache"
+
+// hit counts a request answered from the cache and marks its response
+// (call it before the headers are written).
+func (p *Proxy) hit(w http.ResponseWriter, rs *request) {
+	w.Header().Set(CacheHeader, "hit")
 	p.metrics.hits.WithLabelValues(rs.info.Verb).Inc()
 }
 
@@ -134,7 +140,7 @@ func (p *Proxy) serveGet(w http.ResponseWriter, r *http.Request, rs *request) {
 	obj, _, found, absent := p.lookupObject(rs)
 	if !found {
 		if absent {
-			p.hit(rs)
+			p.hit(w, rs)
 			st := wire.NotFound(rs.info.Group, rs.info.ResourceName, rs.info.Name)
 			p.writeStatus(w, rs, st)
 			p.metrics.request(rs, "cache", http.StatusNotFound)
@@ -153,7 +159,7 @@ func (p *Proxy) serveGet(w http.ResponseWriter, r *http.Request, rs *request) {
 		p.fail(w, r, rs, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	p.hit(rs)
+	p.hit(w, rs)
 	w.Header().Set("Content-Type", enc.ContentType(false))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(wire.EncodeObject(obj))
@@ -285,6 +291,7 @@ func (p *Proxy) serveList(w http.ResponseWriter, r *http.Request, rs *request) {
 		if more {
 			head.Continue = encodeContinue(m.Gen, last)
 		}
+		p.hit(w, rs)
 		w.Header().Set("Content-Type", enc.ContentType(false))
 		w.WriteHeader(http.StatusOK)
 		lw, err := wire.StartProtoList(w, m.ListType, head, size)
@@ -307,6 +314,7 @@ func (p *Proxy) serveList(w http.ResponseWriter, r *http.Request, rs *request) {
 				head.Continue = encodeContinue(m.Gen, last)
 			}
 		}
+		p.hit(w, rs)
 		w.Header().Set("Content-Type", enc.ContentType(false))
 		w.WriteHeader(http.StatusOK)
 		lw, err := wire.StartJSONList(w, m.ListType, head)
@@ -323,7 +331,6 @@ func (p *Proxy) serveList(w http.ResponseWriter, r *http.Request, rs *request) {
 		p.log.Debug("edge cache: list cut short", "err", werr)
 		panic(http.ErrAbortHandler)
 	}
-	p.hit(rs)
 	p.metrics.request(rs, "cache", http.StatusOK)
 }
 
@@ -383,7 +390,7 @@ func (p *Proxy) serveWatch(w http.ResponseWriter, r *http.Request, rs *request) 
 	}
 	p.metrics.watches.WithLabelValues("cache").Inc()
 	defer p.metrics.watches.WithLabelValues("cache").Dec()
-	p.hit(rs)
+	p.hit(w, rs)
 	p.metrics.request(rs, "cache", http.StatusOK)
 	p.store.Touch(m.ID)
 
@@ -533,7 +540,7 @@ func (p *Proxy) serveNonResource(w http.ResponseWriter, r *http.Request, rs *req
 		rec, found, err := p.store.GetRecord(bucketRaw, rawKey(rs.id.partition, r))
 		var raw rawRecord
 		if err == nil && found && json.Unmarshal(rec.Value, &raw) == nil {
-			p.hit(rs)
+			p.hit(w, rs)
 			w.Header().Set("Content-Type", raw.ContentType)
 			w.WriteHeader(http.StatusOK)
 			_, _ = w.Write(raw.Body)

@@ -246,7 +246,13 @@ func (u *upstream) run(ctx context.Context) {
 				u.set(Offline, err)
 			}
 		}
-		timer.Reset(u.interval)
+		if err != nil && fails < u.failAfter {
+			// Confirm a failure at once rather than after an interval:
+			// a blackholed link is then noticed in failAfter timeouts.
+			timer.Reset(0)
+		} else {
+			timer.Reset(u.interval)
+		}
 	}
 }
 

@@ -310,10 +310,10 @@ func (p *Proxy) serveTokenRequest(w http.ResponseWriter, r *http.Request, rs *re
 	if obj, err = wire.Convert(obj, enc); err != nil {
 		return false
 	}
+	p.hit(w, rs)
 	w.Header().Set("Content-Type", enc.ContentType(false))
 	w.WriteHeader(http.StatusCreated)
 	_, _ = w.Write(wire.EncodeObject(obj))
-	p.hit(rs)
 	p.metrics.request(rs, "cache", http.StatusCreated)
 	return true
 }

@@ -28,6 +28,16 @@ func (s *Store) PutObject(partition, gvr, ns, name string, obj wire.Object, rv u
 	v = appendField(v, obj.Type.Kind)
 	v = append(v, obj.Raw...)
 	k := getKey(partition, gvr, ns, name)
+	// A client reading the same version again (polling) costs no write.
+	fresh := false
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		old := tx.Bucket(bucketGets).Get(k)
+		fresh = old != nil && len(old) >= 9 && old[0] == byte(obj.Enc) && binary.BigEndian.Uint64(old[1:9]) == rv && rv != 0
+		return nil
+	})
+	if fresh {
+		return
+	}
 	s.submit(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketGets)
 		if old := b.Get(k); old != nil && len(old) >= 9 && binary.BigEndian.Uint64(old[1:9]) > rv {

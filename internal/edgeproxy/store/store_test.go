@@ -402,3 +402,37 @@ func crashChild(path string) {
 		fmt.Println("round")
 	}
 }
+
+func TestRelistOfTheSameStateWritesNoObjects(t *testing.T) {
+	s := open(t, "", Options{})
+	snapshot(t, s, viewA, 10, item("a", 1), item("b", 2))
+	m1, _, _ := s.View(viewA)
+	snapshot(t, s, viewA, 20, item("a", 1), item("b", 2))
+	m2, _, _ := s.View(viewA)
+	if m2.Gen != m1.Gen || m2.RV != 20 || !m2.Complete {
+		t.Errorf("identical relist: gen %d -> %d, rv %d", m1.Gen, m2.Gen, m2.RV)
+	}
+	// One object changed, one gone, one new: a new generation.
+	snapshot(t, s, viewA, 30, item("a", 25), item("c", 26))
+	m3, _, _ := s.View(viewA)
+	if m3.Gen == m2.Gen || m3.RV != 30 {
+		t.Errorf("changed relist: gen %d -> %d, rv %d", m2.Gen, m3.Gen, m3.RV)
+	}
+	if got := keys(t, s, viewA); got != "a@25 c@26" {
+		t.Errorf("objects = %s", got)
+	}
+	// A subset of the view is not the view.
+	snapshot(t, s, viewA, 40, item("a", 25))
+	if got := keys(t, s, viewA); got != "a@25" {
+		t.Errorf("objects after a shorter relist = %s", got)
+	}
+	// The view changing between the list and its commit: written in full.
+	sn := s.Snapshot(viewA)
+	sn.Add([]Item{item("a", 25)})
+	w := s.Watch(viewA, 40)
+	wait(t, w.Event(Event{Type: wire.Added, Item: item("z", 41)}))
+	wait(t, sn.Commit(podList, pod, 42))
+	if got := keys(t, s, viewA); got != "a@25" {
+		t.Errorf("objects after a relist racing a change = %s", got)
+	}
+}

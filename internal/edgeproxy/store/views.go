@@ -116,22 +116,50 @@ func (s *Store) ensureView(tx *bolt.Tx, key ViewKey) (*bolt.Bucket, ViewMeta, er
 
 // --- snapshots: recording a full list ---
 
+// lazyLimit is how much of a list that matches the view so far is held in
+// memory before writing starts anyway.
+const lazyLimit = 8 << 20
+
 // Snapshot records a full list of a view into a new generation; Commit
-// makes it the view's state. Its methods only queue work and must be
-// called from one goroutine.
+// makes it the view's state. Its methods queue work and must be called
+// from one goroutine.
+//
+// A list that repeats what the view already holds (the same objects at
+// the same resourceVersions: a client listing again, an informer's
+// re-list) costs no write but the view's new resourceVersion: items are
+// compared with the view as they come, and only when one differs (or too
+// many are held) does writing start.
 type Snapshot struct {
 	s      *Store
 	key    ViewKey
 	gen    uint64 // set by the first op, on the writer goroutine
 	count  int
 	stream *Stream
+
+	lazy     bool     // everything so far matches the view
+	base     ViewMeta // the view compared against
+	buf      []Item   // items held while lazy
+	bufBytes int
+	started  bool // the new generation was requested
 }
 
 // Snapshot starts recording a list of key.
 func (s *Store) Snapshot(key ViewKey) *Snapshot {
 	sn := &Snapshot{s: s, key: key}
-	s.submit(func(tx *bolt.Tx) error {
-		vb, _, err := s.ensureView(tx, key)
+	if m, found, err := s.View(key); err == nil && found && m.Complete && m.Gen != 0 {
+		sn.lazy, sn.base = true, m
+	}
+	return sn
+}
+
+// start asks for the new generation the list is written into.
+func (sn *Snapshot) start() {
+	if sn.started {
+		return
+	}
+	sn.started = true
+	sn.s.submit(func(tx *bolt.Tx) error {
+		vb, _, err := sn.s.ensureView(tx, sn.key)
 		if err != nil {
 			return err
 		}
@@ -145,7 +173,6 @@ func (s *Store) Snapshot(key ViewKey) *Snapshot {
 		sn.gen = gen
 		return nil
 	}, 0, false)
-	return sn
 }
 
 func (sn *Snapshot) genBucket(tx *bolt.Tx) (*bolt.Bucket, *bolt.Bucket) {
@@ -159,74 +186,170 @@ func (sn *Snapshot) genBucket(tx *bolt.Tx) (*bolt.Bucket, *bolt.Bucket) {
 	return vb, vb.Bucket(genName(sn.gen))
 }
 
-// Add queues items of the list.
+// matches reports whether every item is in the base generation with the
+// same resourceVersion and encoding.
+func (sn *Snapshot) matches(items []Item) bool {
+	same := false
+	_ = sn.s.db.View(func(tx *bolt.Tx) error {
+		vb, m, err := sn.s.viewBucket(tx, sn.key)
+		if err != nil || vb == nil || m.Gen != sn.base.Gen {
+			return err
+		}
+		gb := vb.Bucket(genName(m.Gen))
+		if gb == nil {
+			return nil
+		}
+		for _, it := range items {
+			v := gb.Get([]byte(it.Key))
+			if len(v) < 9 || wire.Encoding(v[0]) != it.Enc || binary.BigEndian.Uint64(v[1:9]) != it.RV || it.RV == 0 {
+				return nil
+			}
+		}
+		same = true
+		return nil
+	})
+	return same
+}
+
+// Add records items of the list.
 func (sn *Snapshot) Add(items []Item) {
+	sn.count += len(items)
+	if sn.lazy {
+		size := 0
+		for _, it := range items {
+			size += len(it.Raw)
+		}
+		if sn.bufBytes+size <= lazyLimit && sn.matches(items) {
+			sn.buf = append(sn.buf, items...)
+			sn.bufBytes += size
+			return
+		}
+		sn.lazy = false
+		sn.start()
+		sn.write(sn.buf)
+		sn.buf, sn.bufBytes = nil, 0
+	}
+	sn.start()
+	sn.write(items)
+}
+
+func (sn *Snapshot) write(items []Item) {
+	if len(items) == 0 {
+		return
+	}
 	size := 0
 	for _, it := range items {
 		size += len(it.Raw) + len(it.Key) + 9
 	}
-	sn.count += len(items)
 	sn.s.submit(func(tx *bolt.Tx) error {
 		_, gb := sn.genBucket(tx)
 		if gb == nil {
 			return nil // the view went away (collected) or setup failed
 		}
-		for _, it := range items {
-			if err := gb.Put([]byte(it.Key), encodeItem(it.Enc, it.RV, it.Raw)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return putItems(gb, items)
 	}, size, false)
+}
+
+func putItems(gb *bolt.Bucket, items []Item) error {
+	for _, it := range items {
+		if err := gb.Put([]byte(it.Key), encodeItem(it.Enc, it.RV, it.Raw)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Commit makes the recorded list the view's state at resourceVersion rv.
 // The returned channel gets the outcome once durable.
 func (sn *Snapshot) Commit(listType, itemType wire.TypeMeta, rv uint64) <-chan error {
+	if !sn.lazy {
+		sn.start()
+	}
+	lazy, buf, base := sn.lazy, sn.buf, sn.base
 	return sn.s.submit(func(tx *bolt.Tx) error {
-		vb, gb := sn.genBucket(tx)
-		if gb == nil {
-			return nil
-		}
-		m, err := readMeta(vb)
-		if err != nil {
-			return err
-		}
-		if m.Complete && rv < m.RV {
-			// An older list (served from a lagging cache) must not take
-			// the view back in time: streams attached to it build on its
-			// newer state.
-			return vb.DeleteBucket(genName(sn.gen))
-		}
-		if m.Gen != 0 {
-			if err := vb.DeleteBucket(genName(m.Gen)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+		if lazy {
+			vb, m, err := sn.s.viewBucket(tx, sn.key)
+			if err != nil || vb == nil {
 				return err
 			}
+			if m.Complete && m.Gen == base.Gen && m.RV == base.RV && m.Count == sn.count {
+				// The list is what the view holds: only its
+				// resourceVersion moves.
+				if rv > m.RV {
+					m.RV = rv
+				}
+				m.Updated = sn.s.opts.Now()
+				if sn.stream != nil {
+					sn.stream.attached = true
+				}
+				return writeMeta(vb, &m)
+			}
+			// The view changed meanwhile: write the list in full, here.
+			gen, err := vb.NextSequence()
+			if err != nil {
+				return err
+			}
+			gb, err := vb.CreateBucket(genName(gen))
+			if err != nil {
+				return err
+			}
+			if err := putItems(gb, buf); err != nil {
+				return err
+			}
+			sn.gen = gen
 		}
-		if err := vb.DeleteBucket(bucketLog); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
-			return err
-		}
-		if _, err := vb.CreateBucket(bucketLog); err != nil {
-			return err
-		}
-		m.Gen, m.Complete, m.RV, m.LogFloor, m.LogCount = sn.gen, true, rv, rv, 0
-		m.Count = sn.count
-		if listType.Kind != "" {
-			m.ListType = listType
-		}
-		if itemType.Kind != "" {
-			m.ItemType = itemType
-		}
-		m.Updated = sn.s.opts.Now()
-		if sn.stream != nil {
-			sn.stream.attached = true
-		}
-		return writeMeta(vb, &m)
+		return sn.swap(tx, listType, itemType, rv)
 	}, 0, true)
+}
+
+// swap makes the new generation the view's state.
+func (sn *Snapshot) swap(tx *bolt.Tx, listType, itemType wire.TypeMeta, rv uint64) error {
+	vb, gb := sn.genBucket(tx)
+	if gb == nil {
+		return nil
+	}
+	m, err := readMeta(vb)
+	if err != nil {
+		return err
+	}
+	if m.Complete && rv < m.RV {
+		// An older list (served from a lagging cache) must not take the
+		// view back in time: streams attached to it build on its newer
+		// state.
+		return vb.DeleteBucket(genName(sn.gen))
+	}
+	if m.Gen != 0 {
+		if err := vb.DeleteBucket(genName(m.Gen)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+			return err
+		}
+	}
+	if err := vb.DeleteBucket(bucketLog); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+		return err
+	}
+	if _, err := vb.CreateBucket(bucketLog); err != nil {
+		return err
+	}
+	m.Gen, m.Complete, m.RV, m.LogFloor, m.LogCount = sn.gen, true, rv, rv, 0
+	m.Count = sn.count
+	if listType.Kind != "" {
+		m.ListType = listType
+	}
+	if itemType.Kind != "" {
+		m.ItemType = itemType
+	}
+	m.Updated = sn.s.opts.Now()
+	if sn.stream != nil {
+		sn.stream.attached = true
+	}
+	return writeMeta(vb, &m)
 }
 
 // Abort drops what was recorded.
 func (sn *Snapshot) Abort() {
+	sn.buf = nil
+	if !sn.started {
+		return
+	}
 	sn.s.submit(func(tx *bolt.Tx) error {
 		vb, gb := sn.genBucket(tx)
 		if gb == nil {
@@ -238,7 +361,8 @@ func (sn *Snapshot) Abort() {
 
 // Stream returns a stream of changes that follow the snapshot: it is
 // attached to the view once Commit has run (watch-list: the initial
-// events are the snapshot, the rest of the watch follows it).
+// events are the snapshot, the rest of the watch follows it). Call it
+// before Commit.
 func (sn *Snapshot) Stream() *Stream {
 	sn.stream = &Stream{s: sn.s, key: sn.key}
 	return sn.stream

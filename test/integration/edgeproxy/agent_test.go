@@ -22,7 +22,7 @@ import (
 
 // kubeconfigVia writes a copy of the server's admin kubeconfig that
 // reaches it at addr.
-func kubeconfigVia(t *testing.T, srv *testenv.Server, addr string) string {
+func kubeconfigVia(t testing.TB, srv *testenv.Server, addr string) string {
 	t.Helper()
 	cfg, err := clientcmd.LoadFromFile(srv.Kubeconfig())
 	if err != nil {

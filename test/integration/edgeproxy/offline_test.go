@@ -3,6 +3,7 @@ package edgeproxy_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/outpost-edge/outpost/internal/edgeproxy/faultrelay"
 	"github.com/outpost-edge/outpost/internal/testenv"
@@ -146,4 +148,51 @@ func TestOfflineGetAndListFromCache(t *testing.T) {
 	if _, err := jsonc.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "after"}}, metav1.CreateOptions{}); err != nil {
 		t.Errorf("write after the link came back: %v", err)
 	}
+}
+
+// TestLargeCompressedListsAreRecorded: the API server compresses large
+// lists; they pass through compressed and are recorded inflated.
+func TestLargeCompressedListsAreRecorded(t *testing.T) {
+	srv := testenv.Shared(t)
+	direct := srv.Client(t)
+	ns := testenv.Namespace(t, direct)
+	ctx := context.Background()
+	big := strings.Repeat("edge ", 2000)
+	for i := range 60 {
+		if _, err := direct.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("big-%02d", i)}, Data: map[string]string{"d": big},
+		}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := startEdge(t, srv, edgeOptions{})
+	tr, err := rest.TransportFor(e.config(srv.RestConfig(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "https://"+e.addr+"/api/v1/namespaces/"+ns+"/configmaps", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("a large list reached the client as %q, want gzip passed through", resp.Header.Get("Content-Encoding"))
+	}
+	online, err := e.client(srv.RestConfig(t)).CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cut((*faultrelay.Relay).Refuse)
+	var offline *corev1.ConfigMapList
+	testenv.Eventually(t, 30*time.Second, "offline list", func() error {
+		offline, err = e.client(srv.RestConfig(t)).CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
+		return err
+	})
+	if !slices.Equal(names(offline.Items), names(online.Items)) || offline.Items[0].Data["d"] != big {
+		t.Errorf("offline list of large objects: %d items", len(offline.Items))
+	}
+	e.restore()
 }

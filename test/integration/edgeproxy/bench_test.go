@@ -1,0 +1,358 @@
+package edgeproxy_test
+
+// Measurements for docs/performance-edgeproxy.md. They run against the
+// real control plane and print their results; run them one at a time:
+//
+//	go build -o bin/outpost ./cmd/outpost && export OUTPOST_BIN=$PWD/bin/outpost
+//	go test ./test/integration/edgeproxy/ -run '^$' -bench BenchmarkLatency -benchtime 1x -v
+//	go test ./test/integration/edgeproxy/ -run '^$' -bench BenchmarkOfflineList -benchtime 1x -v
+//	go test ./test/integration/edgeproxy/ -run '^$' -bench BenchmarkCutToCache -benchtime 1x -v
+//	go test ./test/integration/edgeproxy/ -run '^$' -bench BenchmarkAgentRSS -benchtime 1x -v
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/outpost-edge/outpost/internal/edgeproxy"
+	"github.com/outpost-edge/outpost/internal/edgeproxy/faultrelay"
+	"github.com/outpost-edge/outpost/internal/testenv"
+)
+
+// createPods creates n pods that no node matches (they stay pending:
+// objects of realistic size that nothing changes).
+func createPods(b *testing.B, c kubernetes.Interface, ns string, n int) {
+	b.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	work := make(chan int)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				_, err := c.CoreV1().Pods(ns).Create(context.Background(), &corev1.Pod{
+					ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("pod-%05d", i), Labels: map[string]string{"app": "bench", "tier": "edge"}},
+					Spec: corev1.PodSpec{NodeSelector: map[string]string{"bench": "nowhere"}, Containers: []corev1.Container{{
+						Name: "app", Image: "registry.example/app:1.2.3", Args: []string{"--port=8080", "--verbose"},
+						Ports:     []corev1.ContainerPort{{ContainerPort: 8080}},
+						Env:       []corev1.EnvVar{{Name: "SITE", Value: "paris"}, {Name: "MODE", Value: "edge"}},
+						Resources: corev1.ResourceRequirements{},
+					}}},
+				}, metav1.CreateOptions{})
+				if err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/1e6) }
+
+// BenchmarkLatency: latency added by the proxy to a get and to a list of
+// 500 pods, against the API server directly, on loopback, for JSON and
+// protobuf clients. Requests alternate between the two paths.
+func BenchmarkLatency(b *testing.B) {
+	srv := testenv.Shared(b)
+	direct := srv.Client(b)
+	ns := testenv.Namespace(b, direct)
+	createPods(b, direct, ns, 500)
+	e := startEdge(b, srv, edgeOptions{})
+	admin := srv.RestConfig(b)
+	for _, proto := range []bool{false, true} {
+		cfgDirect, cfgProxy := admin, e.config(admin)
+		name := "json"
+		if proto {
+			cfgDirect, cfgProxy, name = withProtobuf(admin), withProtobuf(e.config(admin)), "protobuf"
+		}
+		// No client-side rate limit: it would be measured too.
+		cfgDirect, cfgProxy = rest.CopyConfig(cfgDirect), rest.CopyConfig(cfgProxy)
+		cfgDirect.QPS, cfgProxy.QPS = -1, -1
+		cd, _ := kubernetes.NewForConfig(cfgDirect)
+		cp, _ := kubernetes.NewForConfig(cfgProxy)
+		for _, op := range []struct {
+			name string
+			n    int
+			fn   func(kubernetes.Interface) error
+		}{
+			{"get", 2000, func(c kubernetes.Interface) error {
+				_, err := c.CoreV1().Pods(ns).Get(context.Background(), "pod-00042", metav1.GetOptions{})
+				return err
+			}},
+			{"list-500", 200, func(c kubernetes.Interface) error {
+				l, err := c.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
+				if err == nil && len(l.Items) != 500 {
+					err = fmt.Errorf("%d pods", len(l.Items))
+				}
+				return err
+			}},
+		} {
+			for range 20 { // warm up connections and caches
+				_ = op.fn(cd)
+				_ = op.fn(cp)
+			}
+			var dd, dp []time.Duration
+			for range op.n {
+				for _, side := range []struct {
+					c kubernetes.Interface
+					d *[]time.Duration
+				}{{cd, &dd}, {cp, &dp}} {
+					start := time.Now()
+					if err := op.fn(side.c); err != nil {
+						b.Fatal(err)
+					}
+					*side.d = append(*side.d, time.Since(start))
+				}
+			}
+			b.Logf("%-8s %-9s direct p50 %s p99 %s | proxy p50 %s p99 %s | added p50 %s p99 %s",
+				name, op.name, ms(percentile(dd, .5)), ms(percentile(dd, .99)), ms(percentile(dp, .5)), ms(percentile(dp, .99)),
+				ms(percentile(dp, .5)-percentile(dd, .5)), ms(percentile(dp, .99)-percentile(dd, .99)))
+			b.ReportMetric(float64(percentile(dp, .5)-percentile(dd, .5))/1e6, name+"-"+op.name+"-added-p50-ms")
+		}
+	}
+}
+
+// BenchmarkOfflineList: lists of 5,000 pods answered from the cache while
+// the cloud is unreachable.
+func BenchmarkOfflineList(b *testing.B) {
+	srv := testenv.Shared(b)
+	direct := srv.Client(b)
+	ns := testenv.Namespace(b, direct)
+	start := time.Now()
+	createPods(b, direct, ns, 5000)
+	b.Logf("created 5000 pods in %s", time.Since(start).Round(time.Second))
+	e := startEdge(b, srv, edgeOptions{})
+	admin := srv.RestConfig(b)
+	clients := map[string]kubernetes.Interface{"json": e.client(admin), "protobuf": e.client(withProtobuf(admin))}
+	for name, c := range clients {
+		start := time.Now()
+		if _, err := c.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%-8s online list of 5000 through the proxy (recorded): %s", name, ms(time.Since(start)))
+	}
+	e.cut((*faultrelay.Relay).Refuse)
+	for _, name := range []string{"protobuf", "json"} {
+		c := clients[name]
+		var ds []time.Duration
+		testenv.Eventually(b, time.Minute, "recorded", func() error {
+			_, err := c.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
+			return err
+		})
+		for range 30 {
+			start := time.Now()
+			l, err := c.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
+			if err != nil || len(l.Items) != 5000 {
+				b.Fatalf("offline list: %v", err)
+			}
+			ds = append(ds, time.Since(start))
+		}
+		b.Logf("%-8s offline list of 5000 pods: p50 %s p99 %s (client decode included)", name, ms(percentile(ds, .5)), ms(percentile(ds, .99)))
+		b.ReportMetric(float64(percentile(ds, .5))/1e6, name+"-offline-list-5000-p50-ms")
+	}
+	st := e.proxy.Store().Stats()
+	b.Logf("cache: %d views, %.1f MiB of data, file %.1f MiB", st.Views, float64(st.Bytes)/(1<<20), float64(st.FileBytes)/(1<<20))
+}
+
+// BenchmarkCutToCache: time from the link breaking to a client's read
+// being answered from the cache, for a refused link and for a blackholed
+// one (nothing answers; the health probe has to time out), with the
+// default probe settings (1s interval, 2s timeout, 2 failures).
+func BenchmarkCutToCache(b *testing.B) {
+	srv := testenv.Shared(b)
+	direct := srv.Client(b)
+	ns := testenv.Namespace(b, direct)
+	e := startEdge(b, srv, edgeOptions{tweak: func(c *edgeproxy.Config) {
+		c.ProbeInterval, c.ProbeTimeout, c.FailureThreshold = 0, 0, 0 // defaults
+	}})
+	cfg := e.config(srv.RestConfig(b))
+	tr, err := rest.TransportFor(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	url := cfg.Host + "/api/v1/namespaces/" + ns + "/configmaps"
+	// get reads once; true if the cache answered.
+	get := func() (bool, error) {
+		resp, err := hc.Get(url)
+		if err != nil {
+			return false, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return false, fmt.Errorf("%s", resp.Status)
+		}
+		return resp.Header.Get(edgeproxy.CacheHeader) == "hit", nil
+	}
+	if _, err := get(); err != nil {
+		b.Fatal(err)
+	}
+	for _, cut := range []struct {
+		name string
+		fn   func(*faultrelay.Relay)
+	}{{"refused", (*faultrelay.Relay).Refuse}, {"blackholed", (*faultrelay.Relay).Blackhole}} {
+		var ds []time.Duration
+		for round := range 5 {
+			// A client reads every 10ms; measure from the cut to its first
+			// answer from the cache.
+			got := make(chan time.Time, 1)
+			quit := make(chan struct{})
+			go func() {
+				for {
+					select {
+					case <-quit:
+						return
+					default:
+					}
+					if hit, err := get(); err == nil && hit {
+						got <- time.Now()
+						return
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}()
+			time.Sleep(300 * time.Millisecond)
+			start := time.Now()
+			cut.fn(e.relay)
+			at := <-got
+			close(quit)
+			ds = append(ds, at.Sub(start))
+			b.Logf("%-10s round %d: served from the cache %s after the cut", cut.name, round, ms(at.Sub(start)))
+			e.restore()
+			time.Sleep(time.Second)
+		}
+		b.Logf("%-10s median %s, worst %s", cut.name, ms(percentile(ds, .5)), ms(percentile(ds, 1)))
+	}
+}
+
+// BenchmarkAgentRSS: resident memory of an idle agent with a warm cache
+// (lists of 500 and 5000 pods in JSON and protobuf, an informer), for the
+// all-in-one outpost binary and for the proxy linked alone.
+func BenchmarkAgentRSS(b *testing.B) {
+	srv := testenv.Shared(b)
+	direct := srv.Client(b)
+	ns := testenv.Namespace(b, direct)
+	createPods(b, direct, ns, 5000)
+	bin, err := testenv.Binary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	lean := filepath.Join(b.TempDir(), "leanagent")
+	build := exec.Command("go", "build", "-o", lean, "github.com/outpost-edge/outpost/internal/edgeproxy/leanagent")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("building the lean agent: %v\n%s", err, out)
+	}
+	relay, err := faultrelay.Start(fmt.Sprintf("127.0.0.1:%d", srv.Port))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer relay.Close()
+	kc := kubeconfigVia(b, srv, relay.Addr())
+	pkiDir := filepath.Join(srv.DataDir, "pki")
+	fpCert, fpKey := filepath.Join(pkiDir, "front-proxy-client.crt"), filepath.Join(pkiDir, "front-proxy-client.key")
+	for _, agent := range []struct {
+		name string
+		args func(dataDir, listen string) []string
+		path string
+	}{
+		{"outpost agent", func(d, l string) []string {
+			return []string{"agent", "--kubeconfig", kc, "--data-dir", d, "--proxy-listen", l, "--proxy-admin-listen", "0",
+				"--proxy-front-proxy-cert", fpCert, "--proxy-front-proxy-key", fpKey}
+		}, bin},
+		{"proxy alone", func(d, l string) []string {
+			return []string{"-kubeconfig", kc, "-data-dir", d, "-listen", l, "-front-proxy-cert", fpCert, "-front-proxy-key", fpKey}
+		}, lean},
+	} {
+		dataDir := b.TempDir()
+		port, _ := testenv.FreePort()
+		listen := fmt.Sprintf("127.0.0.1:%d", port)
+		cmd := exec.Command(agent.path, agent.args(dataDir, listen)...)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+		caFile := edgeproxy.ProxyCAFile(dataDir)
+		var c, cp kubernetes.Interface
+		testenv.Eventually(b, time.Minute, "agent up", func() error {
+			ca, err := os.ReadFile(caFile)
+			if err != nil {
+				return err
+			}
+			cfg := srv.RestConfig(b)
+			cfg.Host, cfg.CAData, cfg.CAFile = "https://"+listen, ca, ""
+			c, _ = kubernetes.NewForConfig(cfg)
+			cp, _ = kubernetes.NewForConfig(withProtobuf(cfg))
+			_, err = c.Discovery().ServerVersion()
+			return err
+		})
+		for _, cl := range []kubernetes.Interface{c, cp} {
+			for _, opts := range []metav1.ListOptions{{}, {Limit: 500}} {
+				if _, err := cl.CoreV1().Pods(ns).List(context.Background(), opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		f := informers.NewSharedInformerFactoryWithOptions(cp, 0, informers.WithNamespace(ns))
+		inf := f.Core().V1().Pods().Informer()
+		stopInf := make(chan struct{})
+		f.Start(stopInf)
+		cache.WaitForCacheSync(stopInf, inf.HasSynced)
+		time.Sleep(20 * time.Second) // idle
+		rss := procStatus(b, cmd.Process.Pid)
+		b.Logf("%-14s idle with a warm cache: VmRSS %s (anonymous %s, file-backed %s)", agent.name, rss["VmRSS"], rss["RssAnon"], rss["RssFile"])
+		close(stopInf)
+		f.Shutdown()
+	}
+}
+
+func procStatus(b *testing.B, pid int) map[string]string {
+	b.Helper()
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		k, v, ok := strings.Cut(s.Text(), ":")
+		if ok {
+			out[k] = strings.TrimSpace(v)
+		}
+	}
+	return out
+}

@@ -1,7 +1,3 @@
-// Package edgeproxy is the API cache proxy of `outpost agent`: every
-// Kubernetes client on an edge node talks to the cloud API server through
-// it, and it answers from a durable local cache when the cloud cannot be
-// reached. See doc.go for the design.
 package edgeproxy
 
 import (

@@ -181,26 +181,31 @@ func (cp *ControlPlane) waitReady(ctx context.Context) error {
 // has released its own lease, and the remaining steps then fall to the
 // kernel (the lock) and to etcd, which needs no shutdown of ours.
 func (cp *ControlPlane) Stop() {
-	stopWithin := func(cancel context.CancelFunc, done <-chan struct{}, d time.Duration) {
+	stopWithin := func(cancel context.CancelFunc, done <-chan struct{}, d time.Duration) bool {
 		if cancel == nil {
-			return
+			return true
 		}
 		cancel()
-		if done == nil {
-			return
-		}
 		select {
 		case <-done:
+			return true
 		case <-time.After(d):
+			return false
 		}
 	}
-	stopWithin(cp.stopCM, cp.cmDone, 3*time.Second)
-	stopWithin(cp.stopScheduler, cp.schedulerDone, 2*time.Second)
-	stopWithin(cp.stopAPIServer, cp.apiServerDone, 5*time.Second)
-	if cp.stopDatastore != nil {
-		cp.stopDatastore()
-		if cp.datastoreDone != nil {
-			waitFor(cp.datastoreDone, 3*time.Second)
+	cmStopped := stopWithin(cp.stopCM, cp.cmDone, 5*time.Second)
+	schedStopped := stopWithin(cp.stopScheduler, cp.schedulerDone, 2*time.Second)
+	// A controller manager still starting up does not stop on request, and
+	// kills the process (klog.Fatal) if the API server goes away under it.
+	// The process is ending anyway, so leave the API server and kine to it:
+	// SQLite's write-ahead log keeps the datastore consistent.
+	if cmStopped && schedStopped {
+		stopWithin(cp.stopAPIServer, cp.apiServerDone, 5*time.Second)
+		if cp.stopDatastore != nil {
+			cp.stopDatastore()
+			if cp.datastoreDone != nil {
+				waitFor(cp.datastoreDone, 3*time.Second)
+			}
 		}
 	}
 	if cp.lock != nil {

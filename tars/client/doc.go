@@ -12,11 +12,14 @@
 // (WithConnsPerEndpoint, default 1), matched to their replies by
 // iRequestId, so any number of calls can be in flight on one connection.
 // Callers encode their request in parallel and append it to the
-// connection's send queue; the connection's writer goroutine writes
-// everything queued in one system call, and its reader goroutine hands each
-// reply to the waiting call. No goroutine is started per call: a
-// synchronous call blocks its own goroutine, an asynchronous one
-// (InvokeAsync, Go) only registers a callback or a future.
+// connection's send queue; under load the connection's writer goroutine
+// writes everything queued in one system call, and its reader goroutine
+// hands each reply to the waiting call. A synchronous call alone on its
+// connection writes its request and reads its reply itself (read.go):
+// hand-offs between goroutines cost thread wake-ups that would dominate its
+// latency. No goroutine is started per call: a synchronous call blocks its
+// own goroutine, an asynchronous one (InvokeAsync, Go) only registers a
+// callback or a future.
 //
 // # Deadlines
 //

@@ -40,9 +40,13 @@
 //     in-flight requests finish until its context ends, then closes.
 //
 // Requests on a connection are read by one goroutine per connection and
-// run concurrently; replies leave in batches through the connection's
-// writer goroutine (internal/transport). Interceptors (WithInterceptors)
-// wrap every dispatch, for metrics, tracing and logging.
+// run concurrently on the adapter's pool; replies leave in batches through
+// the connection's writer goroutine (internal/transport). A request alone
+// on its connection is run, and answered, by the reading goroutine itself,
+// which a per-adapter rescuer relieves of reading if the request runs for
+// more than a millisecond: a hand-off to another goroutine costs a thread
+// wake-up that would dominate a lone call's latency. Interceptors
+// (WithInterceptors) wrap every dispatch, for metrics, tracing and logging.
 //
 // Every server can serve the administration servant AdminObj (§6.7): see
 // ListenAdmin, Server.AdminDispatcher and WithAdminCommand.

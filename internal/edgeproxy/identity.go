@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -58,7 +59,12 @@ const credentialIDKey = "authentication.kubernetes.io/credential-id"
 // renewed certificate or a rotated token keeps its cache).
 func partitionOf(user, uid string, groups []string, extra map[string][]string) string {
 	h := sha256.New()
-	w := func(s string) { fmt.Fprintf(h, "%d:%s", len(s), s) }
+	var n [20]byte
+	w := func(s string) {
+		h.Write(strconv.AppendInt(n[:0], int64(len(s)), 10))
+		h.Write([]byte{':'})
+		h.Write([]byte(s))
+	}
 	w(user)
 	w(uid)
 	gs := append([]string(nil), groups...)
@@ -82,6 +88,29 @@ func partitionOf(user, uid string, groups []string, extra map[string][]string) s
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// certIdentities remembers the identity of each client certificate seen
+// (a connection presents the same certificate value to every request).
+type certIdentities struct {
+	mu sync.Mutex
+	m  map[*x509.Certificate]identity
+}
+
+func (c *certIdentities) get(cert *x509.Certificate) *identity {
+	c.mu.Lock()
+	id, ok := c.m[cert]
+	c.mu.Unlock()
+	if !ok {
+		id = *certIdentity(cert)
+		c.mu.Lock()
+		if c.m == nil || len(c.m) > 4096 {
+			c.m = map[*x509.Certificate]identity{}
+		}
+		c.m[cert] = id
+		c.mu.Unlock()
+	}
+	return &id
 }
 
 // certIdentity is the identity the API server gives a client certificate:

@@ -149,6 +149,7 @@ type Proxy struct {
 	pending     pending
 	active      active
 	ids         identities
+	certIDs     certIdentities
 	reconnected chan struct{}
 
 	// watches being served, ended when the link changes state: a watch
@@ -457,7 +458,7 @@ func impersonating(h http.Header) bool {
 func (p *Proxy) identify(r *http.Request, online bool) (*identity, error) {
 	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
 		cert := r.TLS.PeerCertificates[0]
-		id := certIdentity(cert)
+		id := p.certIDs.get(cert)
 		if kp := p.keys.lookup(cert); kp != nil {
 			id.kind, id.keypair = credKeypair, kp
 			p.notePartition(id, cert)

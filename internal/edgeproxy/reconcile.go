@@ -235,7 +235,7 @@ func (p *Proxy) relist(ctx context.Context, m store.ViewMeta, auth func(*http.Re
 		return err
 	}
 	enc := wire.JSON
-	if wire.CanConvert(m.ItemType) {
+	if m.Key.Enc == wire.Protobuf.String() {
 		enc = wire.Protobuf
 	}
 	sink := &listSink{p: p, key: m.Key, enc: enc}
@@ -273,8 +273,7 @@ func (p *Proxy) relist(ctx context.Context, m store.ViewMeta, auth func(*http.Re
 			sink.abort()
 			return fmt.Errorf("cloud answered %s", resp.Status)
 		}
-		sink.enc = wire.EncodingOf(resp.Header.Get("Content-Type"))
-		if sink.enc == wire.Unknown {
+		if got := wire.EncodingOf(resp.Header.Get("Content-Type")); got != enc {
 			resp.Body.Close()
 			sink.abort()
 			return errors.New("unexpected media type " + resp.Header.Get("Content-Type"))

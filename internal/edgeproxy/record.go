@@ -17,11 +17,12 @@ import (
 	"github.com/outpost-edge/outpost/internal/edgeproxy/wire"
 )
 
-// viewKey is the cache view a list or watch request reads.
-func viewKey(rs *request) store.ViewKey {
+// viewKey is the cache view a list or watch request reads, in encoding
+// enc.
+func viewKey(rs *request, enc wire.Encoding) store.ViewKey {
 	return store.ViewKey{
 		Partition: rs.id.partition, GVR: rs.info.GVR(), Namespace: rs.info.Namespace,
-		Labels: rs.info.LabelSelector, Fields: rs.info.FieldSelector,
+		Labels: rs.info.LabelSelector, Fields: rs.info.FieldSelector, Enc: enc.String(),
 	}
 }
 
@@ -241,7 +242,7 @@ type listBody struct {
 }
 
 func (p *Proxy) newListBody(rs *request, rc io.ReadCloser, enc wire.Encoding, gz bool) io.ReadCloser {
-	key := viewKey(rs)
+	key := viewKey(rs, enc)
 	var sn *store.Snapshot
 	if rs.info.Continue != "" {
 		if sn = p.pages.take(key, rs.info.Continue); sn == nil {
@@ -504,8 +505,8 @@ type watchRecording struct {
 	release  func()
 }
 
-func (p *Proxy) newWatchRecording(ctx context.Context, rs *request) *watchRecording {
-	key := viewKey(rs)
+func (p *Proxy) newWatchRecording(ctx context.Context, rs *request, enc wire.Encoding) *watchRecording {
+	key := viewKey(rs, enc)
 	r := &watchRecording{p: p, ctx: ctx, key: key, release: p.active.add(key)}
 	if si := rs.info.SendInitialEvents; si != nil && *si {
 		r.sn = p.store.Snapshot(key)

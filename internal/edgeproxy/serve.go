@@ -212,10 +212,34 @@ func checkRV(info *apireq.Info, rv uint64) *metav1.Status {
 	return nil
 }
 
+// pickView finds the view that answers a list or watch, and the encoding
+// to answer in: the client's preferred encoding's copy if there is one,
+// else the other, converted.
+func (p *Proxy) pickView(rs *request, accept string) (store.ViewKey, store.ViewMeta, wire.Encoding, bool) {
+	first, ok := wire.Negotiate(accept, true)
+	if !ok {
+		first = wire.JSON
+	}
+	other := wire.JSON
+	if first == wire.JSON {
+		other = wire.Protobuf
+	}
+	for _, e := range []wire.Encoding{first, other} {
+		key := viewKey(rs, e)
+		m, found, err := p.store.View(key)
+		if err != nil || !found || !m.Complete {
+			continue
+		}
+		if ans, ok := wire.Negotiate(accept, e == wire.Protobuf || wire.CanConvert(m.ItemType)); ok {
+			return key, m, ans, true
+		}
+	}
+	return store.ViewKey{}, store.ViewMeta{}, 0, false
+}
+
 func (p *Proxy) serveList(w http.ResponseWriter, r *http.Request, rs *request) {
-	key := viewKey(rs)
-	m, found, err := p.store.View(key)
-	if err != nil || !found || !m.Complete {
+	key, m, enc, found := p.pickView(rs, r.Header.Get("Accept"))
+	if !found {
 		p.miss(w, r, rs, "list")
 		return
 	}
@@ -234,11 +258,6 @@ func (p *Proxy) serveList(w http.ResponseWriter, r *http.Request, rs *request) {
 			return
 		}
 		after = last
-	}
-	enc, ok := wire.Negotiate(r.Header.Get("Accept"), wire.CanConvert(m.ItemType))
-	if !ok {
-		p.fail(w, r, rs, http.StatusNotAcceptable, "the edge cache cannot answer in the media types this request accepts")
-		return
 	}
 	limit := int(rs.info.Limit)
 	if limit <= 0 {
@@ -338,15 +357,9 @@ func (p *Proxy) serveList(w http.ResponseWriter, r *http.Request, rs *request) {
 
 func (p *Proxy) serveWatch(w http.ResponseWriter, r *http.Request, rs *request) {
 	info := &rs.info
-	key := viewKey(rs)
-	m, found, err := p.store.View(key)
-	if err != nil || !found || !m.Complete {
+	key, m, enc, found := p.pickView(rs, r.Header.Get("Accept"))
+	if !found {
 		p.miss(w, r, rs, "list to watch")
-		return
-	}
-	enc, ok := wire.Negotiate(r.Header.Get("Accept"), wire.CanConvert(m.ItemType))
-	if !ok {
-		p.fail(w, r, rs, http.StatusNotAcceptable, "the edge cache cannot answer in the media types this request accepts")
 		return
 	}
 	sendInitial := info.SendInitialEvents != nil && *info.SendInitialEvents

@@ -65,7 +65,7 @@ func (p *Proxy) newWatchBody(ctx context.Context, rs *request, resp *http.Respon
 	}
 	w.setUpstream(resp.Body)
 	if record {
-		w.rec = p.newWatchRecording(ctx, rs)
+		w.rec = p.newWatchRecording(ctx, rs, enc)
 	}
 	abort := w.abortUpstream
 	rs.abortUp.Store(&abort)

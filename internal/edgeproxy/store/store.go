@@ -50,7 +50,7 @@ var (
 	keyFormat   = []byte("format")
 )
 
-const formatVersion = "1"
+const formatVersion = "2"
 
 // ErrClosed is returned by operations after Close.
 var ErrClosed = errors.New("store: closed")

@@ -20,20 +20,24 @@ type ViewKey struct {
 	Namespace string // "" for all namespaces or cluster-scoped
 	Labels    string // canonical label selector
 	Fields    string // canonical field selector
+	// Enc is the encoding the view was recorded in ("json", "protobuf"):
+	// clients of each encoding keep their own copy, so that answering
+	// them never needs a conversion.
+	Enc string
 }
 
 // Bytes is the key's canonical encoding; views of one partition and
 // resource share a prefix.
 func (k ViewKey) Bytes() []byte {
 	var b []byte
-	for _, f := range []string{k.Partition, k.GVR, k.Namespace, k.Labels, k.Fields} {
+	for _, f := range []string{k.Partition, k.GVR, k.Namespace, k.Labels, k.Fields, k.Enc} {
 		b = appendField(b, f)
 	}
 	return b
 }
 
 func (k ViewKey) String() string {
-	return fmt.Sprintf("%s %s ns=%q labels=%q fields=%q", k.Partition, k.GVR, k.Namespace, k.Labels, k.Fields)
+	return fmt.Sprintf("%s %s ns=%q labels=%q fields=%q %s", k.Partition, k.GVR, k.Namespace, k.Labels, k.Fields, k.Enc)
 }
 
 func prefixOf(fields ...string) []byte {

@@ -94,7 +94,7 @@ func BenchmarkLatency(b *testing.B) {
 	e := startEdge(b, srv, edgeOptions{})
 	admin := srv.RestConfig(b)
 	for _, proto := range []bool{false, true} {
-		cfgDirect, cfgProxy := admin, e.config(admin)
+		cfgDirect, cfgProxy := withJSON(admin), withJSON(e.config(admin))
 		name := "json"
 		if proto {
 			cfgDirect, cfgProxy, name = withProtobuf(admin), withProtobuf(e.config(admin)), "protobuf"
@@ -157,7 +157,7 @@ func BenchmarkOfflineList(b *testing.B) {
 	b.Logf("created 5000 pods in %s", time.Since(start).Round(time.Second))
 	e := startEdge(b, srv, edgeOptions{})
 	admin := srv.RestConfig(b)
-	clients := map[string]kubernetes.Interface{"json": e.client(admin), "protobuf": e.client(withProtobuf(admin))}
+	clients := map[string]kubernetes.Interface{"json": e.client(withJSON(admin)), "protobuf": e.client(withProtobuf(admin))}
 	for name, c := range clients {
 		start := time.Now()
 		if _, err := c.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{}); err != nil {

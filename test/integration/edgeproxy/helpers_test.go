@@ -248,6 +248,15 @@ func identity(t testing.TB, srv *testenv.Server, user string, groups ...string) 
 	return cfg
 }
 
+// withJSON makes a typed client speak JSON (kubernetes.NewForConfig
+// defaults to protobuf).
+func withJSON(c *rest.Config) *rest.Config {
+	c = rest.CopyConfig(c)
+	c.ContentType = "application/json"
+	c.AcceptContentTypes = "application/json"
+	return c
+}
+
 func withProtobuf(c *rest.Config) *rest.Config {
 	c = rest.CopyConfig(c)
 	c.ContentType = "application/vnd.kubernetes.protobuf"

@@ -135,7 +135,7 @@ func TestInformersAcrossCuts(t *testing.T) {
 			f.Shutdown()
 		}
 	}()
-	for _, c := range []kubernetes.Interface{e.client(admin), e.client(withProtobuf(admin))} {
+	for _, c := range []kubernetes.Interface{e.client(withJSON(admin)), e.client(withProtobuf(admin))} {
 		f := informers.NewSharedInformerFactoryWithOptions(c, 0, informers.WithNamespace(ns))
 		inf := f.Core().V1().ConfigMaps().Informer()
 		l := newEventLog()

@@ -58,7 +58,7 @@ func TestOfflineGetAndListFromCache(t *testing.T) {
 	}
 	e := startEdge(t, srv, edgeOptions{})
 	admin := srv.RestConfig(t)
-	jsonc := e.client(admin)
+	jsonc := e.client(withJSON(admin))
 	protoc := e.client(withProtobuf(admin))
 	ctx := context.Background()
 

@@ -27,7 +27,7 @@ func TestProxyReconcilesIdleViews(t *testing.T) {
 	e := startEdge(t, srv, edgeOptions{tweak: func(c *edgeproxy.Config) { c.ReconcileDelay = 500 * time.Millisecond }})
 	ctx := context.Background()
 	for _, cfg := range []bool{false, true} {
-		c := e.client(srv.RestConfig(t))
+		c := e.client(withJSON(srv.RestConfig(t)))
 		if cfg {
 			c = e.client(withProtobuf(srv.RestConfig(t)))
 		}
@@ -66,7 +66,7 @@ func TestProxyReconcilesIdleViews(t *testing.T) {
 	})
 
 	e.cut((*faultrelay.Relay).Refuse)
-	got, err := e.client(srv.RestConfig(t)).CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
+	got, err := e.client(withJSON(srv.RestConfig(t))).CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

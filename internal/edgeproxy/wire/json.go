@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	kjson "sigs.k8s.io/json"
 )
 
 type jsonHead struct {
@@ -30,8 +32,14 @@ type jsonBookmarkHead struct {
 
 // JSONMeta reads the type and metadata of a JSON object.
 func JSONMeta(obj []byte) (TypeMeta, Meta, error) {
+	return jsonMetaFast(obj)
+}
+
+// jsonMetaSlow is JSONMeta by the decoder Kubernetes uses (case-sensitive
+// keys); tests compare the two.
+func jsonMetaSlow(obj []byte) (TypeMeta, Meta, error) {
 	var h jsonHead
-	if err := json.Unmarshal(obj, &h); err != nil {
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(obj, &h); err != nil {
 		return TypeMeta{}, Meta{}, err
 	}
 	return TypeMeta{APIVersion: h.APIVersion, Kind: h.Kind}, Meta{
@@ -61,6 +69,11 @@ func WithTypeMeta(obj []byte, tm TypeMeta) []byte {
 
 // ReadJSONList reads a JSON list from r, item by item.
 func ReadJSONList(r io.Reader, v ListVisitor) error {
+	return readJSONListFast(r, v)
+}
+
+// readJSONListSlow is ReadJSONList by encoding/json (tests compare the two).
+func readJSONListSlow(r io.Reader, v ListVisitor) error {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 32<<10))
 	if err := expectDelim(dec, '{'); err != nil {
 		return err
@@ -225,21 +238,28 @@ func (f *JSONFrameReader) Next() ([]byte, error) {
 	return raw, nil
 }
 
-type jsonEvent struct {
-	Type   EventType       `json:"type"`
-	Object json.RawMessage `json:"object"`
-}
-
 // ParseJSONEvent decodes a JSON watch event.
 func ParseJSONEvent(frame []byte) (EventType, []byte, error) {
-	var ev jsonEvent
-	if err := json.Unmarshal(frame, &ev); err != nil {
+	var typ string
+	var obj []byte
+	err := eachMember(frame, func(key string, val []byte) error {
+		switch key {
+		case "type":
+			s, err := stringValue(val)
+			typ = s
+			return err
+		case "object":
+			obj = val
+		}
+		return nil
+	})
+	if err != nil {
 		return "", nil, err
 	}
-	if ev.Type == "" || len(ev.Object) == 0 {
+	if typ == "" || len(obj) == 0 {
 		return "", nil, errors.New("wire: JSON watch event without type or object")
 	}
-	return ev.Type, ev.Object, nil
+	return EventType(typ), obj, nil
 }
 
 // JSONBookmarkMeta reads the resourceVersion and initial-events-end mark of

@@ -32,6 +32,20 @@ type Current struct {
 	// alone and is never modified, so decoded arguments may alias it
 	// instead of being copied out.
 	BufferOwned bool
+	// Conn is the caller's connection, for servants that push messages
+	// to it later (a watch); nil when the runtime cannot push.
+	Conn PushConn
+}
+
+// PushConn is a client connection a servant can send server pushes on:
+// ResponsePackets with request id 0, which TARS clients hand to their
+// push callback.
+type PushConn interface {
+	// Push queues resp (its RequestID is set to 0) for sending. It fails
+	// once the connection is closed.
+	Push(resp *protocol.ResponsePacket) error
+	// Done is closed when the connection closes.
+	Done() <-chan struct{}
 }
 
 // CurrentKey is the context key under which the *Current of a dispatched

@@ -192,7 +192,7 @@ func (c *conn) handleFrame(body []byte) (*request, error) {
 	c.requests.Add(1)
 	r := &request{conn: c, recv: now}
 	// Decode copies the body, so arguments may alias the copy.
-	r.cur = servant.Current{Request: &r.req, Response: &r.resp, RemoteAddr: c.remote, BufferOwned: true}
+	r.cur = servant.Current{Request: &r.req, Response: &r.resp, RemoteAddr: c.remote, BufferOwned: true, Conn: c}
 	c.inflight.Add(1)
 	if err := r.req.Decode(body); err != nil {
 		if r.req.RequestID == 0 {
@@ -342,6 +342,28 @@ func (c *conn) pushReconnect() {
 		f.Release()
 	}
 }
+
+// Push sends a server push (servant.PushConn).
+func (c *conn) Push(resp *protocol.ResponsePacket) error {
+	select {
+	case <-c.closed:
+		return net.ErrClosed
+	default:
+	}
+	resp.RequestID = 0
+	if resp.Version == 0 {
+		resp.Version = protocol.VersionTars
+	}
+	f, err := transport.Encode(resp, c.ad.opts.maxPacketLen)
+	if err != nil {
+		return err
+	}
+	defer f.Release()
+	return c.q.Append(f.Bytes(), nil, false)
+}
+
+// Done is closed when the connection closes (servant.PushConn).
+func (c *conn) Done() <-chan struct{} { return c.closed }
 
 // idle reports whether nothing is in flight and nothing was received for d.
 func (c *conn) idle(now time.Time, d time.Duration) bool {

@@ -4,8 +4,8 @@ import (
 	"log/slog"
 
 	"github.com/outpost-edge/outpost/tars/registry/queryf"
-	"github.com/outpost-edge/outpost/tars/server"
 	"github.com/outpost-edge/outpost/tars/servant"
+	"github.com/outpost-edge/outpost/tars/server"
 )
 
 // DefaultPort is the registry's port in TARS deployments (locator

@@ -1,0 +1,406 @@
+package registry
+
+import (
+	"cmp"
+	"maps"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/outpost-edge/outpost/tars/registry"
+)
+
+// index is the registry's answer to every query, kept current from informer
+// events. It holds only what the informers hold too: every replica that
+// watches the same API server builds the same index.
+type index struct {
+	mu sync.RWMutex
+
+	services map[types.NamespacedName]*service
+	byServer map[string]map[types.NamespacedName]*service          // serverKey -> its Services
+	slices   map[types.NamespacedName]map[string]*endpointSliceRef // Service -> slice name -> slice
+
+	nodeSite map[string]string     // node -> site
+	nodeIPs  map[string][]string   // node -> its addresses
+	ipNode   map[string]ipOwner    // address -> node, from nodes and pods
+	podIPs   map[podKey][]string   // pod -> its addresses, to forget them
+	regs     map[string]*regEntry  // Lease name -> registration
+	regByObj map[string]map[string]*regEntry
+
+	objects map[string][]registry.Instance // object -> instances from EndpointSlices, sorted
+
+	subMu  sync.Mutex
+	subs   map[int]func(string)
+	nextID int
+
+	now func() time.Time
+}
+
+type endpointSliceRef = discoveryv1.EndpointSlice
+
+type podKey = types.NamespacedName
+
+// ipOwner is who an address belongs to; a pod's entry is only removed by
+// that pod, since host-network pods share their node's address.
+type ipOwner struct {
+	node string
+	pod  podKey // zero for node addresses
+}
+
+// regEntry is one registration of a process outside Kubernetes.
+type regEntry struct {
+	name    string // the Lease's
+	inst    registry.Instance
+	expires time.Time
+	timer   *time.Timer // tells subscribers when it expires
+}
+
+func newIndex() *index {
+	return &index{
+		services: map[types.NamespacedName]*service{},
+		byServer: map[string]map[types.NamespacedName]*service{},
+		slices:   map[types.NamespacedName]map[string]*endpointSliceRef{},
+		nodeSite: map[string]string{},
+		nodeIPs:  map[string][]string{},
+		ipNode:   map[string]ipOwner{},
+		podIPs:   map[podKey][]string{},
+		regs:     map[string]*regEntry{},
+		regByObj: map[string]map[string]*regEntry{},
+		objects:  map[string][]registry.Instance{},
+		subs:     map[int]func(string){},
+		now:      time.Now,
+	}
+}
+
+// Instances implements registry.Source.
+func (x *index) Instances(obj string) []registry.Instance {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	fromK8s := x.objects[obj]
+	regs := x.regByObj[obj]
+	out := make([]registry.Instance, len(fromK8s), len(fromK8s)+len(regs))
+	copy(out, fromK8s)
+	if len(regs) == 0 {
+		return out
+	}
+	now := x.now()
+	n := len(out)
+	for _, r := range regs {
+		if now.Before(r.expires) {
+			inst := r.inst
+			if inst.Group == "" {
+				inst.Group = x.groupOfLocked(inst.Endpoint.Host)
+			}
+			out = append(out, inst)
+		}
+	}
+	slices.SortFunc(out[n:], compareInstances)
+	return out
+}
+
+// GroupOf implements registry.Source: the site of the node that the address
+// belongs to (a node's own address or a pod's on it), or the group a
+// registered process declared for its host.
+func (x *index) GroupOf(ip string) string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.groupOfLocked(ip)
+}
+
+func (x *index) groupOfLocked(ip string) string {
+	ip = normalizeIP(ip)
+	if o, ok := x.ipNode[ip]; ok {
+		return x.nodeSite[o.node]
+	}
+	now := x.now()
+	for _, r := range x.regs {
+		if r.inst.Group != "" && normalizeIP(r.inst.Endpoint.Host) == ip && now.Before(r.expires) {
+			return r.inst.Group
+		}
+	}
+	return ""
+}
+
+// Subscribe implements registry.Source.
+func (x *index) Subscribe(changed func(obj string)) (cancel func()) {
+	x.subMu.Lock()
+	defer x.subMu.Unlock()
+	id := x.nextID
+	x.nextID++
+	x.subs[id] = changed
+	return func() {
+		x.subMu.Lock()
+		defer x.subMu.Unlock()
+		delete(x.subs, id)
+	}
+}
+
+func (x *index) notify(objs []string) {
+	if len(objs) == 0 {
+		return
+	}
+	x.subMu.Lock()
+	subs := slices.Collect(maps.Values(x.subs))
+	x.subMu.Unlock()
+	for _, obj := range objs {
+		for _, f := range subs {
+			f(obj)
+		}
+	}
+}
+
+// update runs change under the lock, then recomputes the objects it names
+// and tells subscribers about those whose instances changed. Subscribers
+// run after the lock is released, so they may query the index.
+func (x *index) update(change func() (affected []string)) {
+	x.mu.Lock()
+	var changed []string
+	for _, obj := range dedupe(change()) {
+		if x.recomputeLocked(obj) {
+			changed = append(changed, obj)
+		}
+	}
+	x.mu.Unlock()
+	x.notify(changed)
+}
+
+// recomputeLocked rebuilds the Kubernetes-derived instances of obj, and
+// reports whether its answer changed (registrations are accounted for by
+// their callers).
+func (x *index) recomputeLocked(obj string) bool {
+	app, server, servant, ok := splitObject(obj)
+	if !ok {
+		return false
+	}
+	var insts []registry.Instance
+	site := func(node string) string { return x.nodeSite[node] }
+	for key, svc := range x.byServer[serverKey(app, server)] {
+		for port, name := range svc.servants {
+			if name != servant {
+				continue
+			}
+			for _, slice := range x.slices[key] {
+				insts = svc.sliceInstances(insts, obj, port, slice, site)
+			}
+		}
+	}
+	insts = dedupeInstances(insts)
+	old := x.objects[obj]
+	if len(insts) == 0 {
+		delete(x.objects, obj)
+	} else {
+		x.objects[obj] = insts
+	}
+	return !slices.Equal(old, insts)
+}
+
+// dedupeInstances sorts insts and keeps one instance per transport, host
+// and port: an endpoint moving between slices can show in two for a
+// moment, and a pod behind two Services of one server would count twice.
+// The active one wins.
+func dedupeInstances(insts []registry.Instance) []registry.Instance {
+	slices.SortFunc(insts, func(a, b registry.Instance) int {
+		if c := compareInstances(a, b); c != 0 {
+			return c
+		}
+		if a.Active != b.Active { // active first
+			if a.Active {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	return slices.CompactFunc(insts, func(a, b registry.Instance) bool { return compareInstances(a, b) == 0 })
+}
+
+// compareInstances orders by address, so that every replica lists the same
+// instances in the same order.
+func compareInstances(a, b registry.Instance) int {
+	return cmp.Or(
+		cmp.Compare(a.Endpoint.Host, b.Endpoint.Host),
+		cmp.Compare(a.Endpoint.Port, b.Endpoint.Port),
+		cmp.Compare(a.Endpoint.Proto, b.Endpoint.Proto),
+	)
+}
+
+// allObjectsLocked lists every object the index answers for from
+// Kubernetes, for changes (a node's site) that may touch any of them.
+func (x *index) allObjectsLocked() []string {
+	var objs []string
+	for _, svc := range x.services {
+		objs = append(objs, svc.objects()...)
+	}
+	return objs
+}
+
+func (x *index) setService(key types.NamespacedName, svc *service) {
+	x.update(func() []string {
+		var affected []string
+		if old := x.services[key]; old != nil {
+			affected = old.objects()
+			sk := serverKey(old.app, old.server)
+			delete(x.byServer[sk], key)
+			if len(x.byServer[sk]) == 0 {
+				delete(x.byServer, sk)
+			}
+			delete(x.services, key)
+		}
+		if svc != nil {
+			affected = append(affected, svc.objects()...)
+			x.services[key] = svc
+			sk := serverKey(svc.app, svc.server)
+			if x.byServer[sk] == nil {
+				x.byServer[sk] = map[types.NamespacedName]*service{}
+			}
+			x.byServer[sk][key] = svc
+		}
+		return affected
+	})
+}
+
+// setSlice records (or with nil, forgets) an EndpointSlice of Service svc.
+func (x *index) setSlice(svc types.NamespacedName, name string, slice *discoveryv1.EndpointSlice) {
+	x.update(func() []string {
+		if slice == nil {
+			delete(x.slices[svc], name)
+			if len(x.slices[svc]) == 0 {
+				delete(x.slices, svc)
+			}
+		} else {
+			if x.slices[svc] == nil {
+				x.slices[svc] = map[string]*endpointSliceRef{}
+			}
+			x.slices[svc][name] = slice
+		}
+		if s := x.services[svc]; s != nil {
+			return s.objects()
+		}
+		return nil
+	})
+}
+
+// setNode records a node's site and addresses; nil forgets the node.
+func (x *index) setNode(name, site string, ips []string, deleted bool) {
+	x.mu.RLock()
+	same := !deleted && x.nodeSite[name] == site && slices.Equal(x.nodeIPs[name], ips)
+	x.mu.RUnlock()
+	if same {
+		return // a status heartbeat: nothing the registry uses changed
+	}
+	x.update(func() []string {
+		for _, ip := range x.nodeIPs[name] {
+			if x.ipNode[ip].pod == (podKey{}) {
+				delete(x.ipNode, ip)
+			}
+		}
+		siteChanged := x.nodeSite[name] != site
+		delete(x.nodeSite, name)
+		delete(x.nodeIPs, name)
+		if !deleted {
+			if site != "" {
+				x.nodeSite[name] = site
+			}
+			x.nodeIPs[name] = ips
+			for _, ip := range ips {
+				x.ipNode[ip] = ipOwner{node: name}
+			}
+		}
+		if siteChanged {
+			return x.allObjectsLocked()
+		}
+		return nil
+	})
+}
+
+// setPod records which node a pod's addresses are on; deleted forgets it.
+func (x *index) setPod(key podKey, node string, ips []string, deleted bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, ip := range x.podIPs[key] {
+		if x.ipNode[ip].pod == key {
+			delete(x.ipNode, ip)
+		}
+	}
+	delete(x.podIPs, key)
+	if deleted || node == "" || len(ips) == 0 {
+		return
+	}
+	x.podIPs[key] = ips
+	for _, ip := range ips {
+		if _, taken := x.ipNode[ip]; !taken {
+			x.ipNode[ip] = ipOwner{node: node, pod: key}
+		}
+	}
+}
+
+// setRegistration records (or with nil, forgets) the registration held by
+// Lease name.
+func (x *index) setRegistration(name string, inst *registry.Instance, expires time.Time) {
+	x.mu.Lock()
+	var changed []string
+	if old := x.regs[name]; old != nil {
+		if old.timer != nil {
+			old.timer.Stop()
+		}
+		delete(x.regs, name)
+		delete(x.regByObj[old.inst.Object], name)
+		if len(x.regByObj[old.inst.Object]) == 0 {
+			delete(x.regByObj, old.inst.Object)
+		}
+		if inst == nil || old.inst != *inst || old.expires.After(x.now()) != expires.After(x.now()) {
+			changed = append(changed, old.inst.Object)
+		}
+	} else if inst != nil && expires.After(x.now()) {
+		changed = append(changed, inst.Object)
+	}
+	if inst != nil {
+		r := &regEntry{name: name, inst: *inst, expires: expires}
+		obj := inst.Object
+		// The instance drops out of answers at expiry whether or not the
+		// Lease is collected yet; subscribers hear of it then.
+		if d := expires.Sub(x.now()); d > 0 {
+			r.timer = time.AfterFunc(d, func() { x.notify([]string{obj}) })
+		}
+		x.regs[name] = r
+		if x.regByObj[obj] == nil {
+			x.regByObj[obj] = map[string]*regEntry{}
+		}
+		x.regByObj[obj][name] = r
+	}
+	x.mu.Unlock()
+	x.notify(dedupe(changed))
+}
+
+// expired lists the registrations that expired before t.
+func (x *index) expired(t time.Time) []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var names []string
+	for name, r := range x.regs {
+		if !t.Before(r.expires) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func dedupe(s []string) []string {
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// normalizeIP spells an address the way the API server does, so that
+// "::ffff:10.0.0.1" or a zero-padded IPv6 address still matches.
+func normalizeIP(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	return a.Unmap().String()
+}

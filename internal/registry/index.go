@@ -24,11 +24,11 @@ type index struct {
 	byServer map[string]map[types.NamespacedName]*service          // serverKey -> its Services
 	slices   map[types.NamespacedName]map[string]*endpointSliceRef // Service -> slice name -> slice
 
-	nodeSite map[string]string     // node -> site
-	nodeIPs  map[string][]string   // node -> its addresses
-	ipNode   map[string]ipOwner    // address -> node, from nodes and pods
-	podIPs   map[podKey][]string   // pod -> its addresses, to forget them
-	regs     map[string]*regEntry  // Lease name -> registration
+	nodeSite map[string]string    // node -> site
+	nodeIPs  map[string][]string  // node -> its addresses
+	ipNode   map[string]ipOwner   // address -> node, from nodes and pods
+	podIPs   map[podKey][]string  // pod -> its addresses, to forget them
+	regs     map[string]*regEntry // Lease name -> registration
 	regByObj map[string]map[string]*regEntry
 
 	objects map[string][]registry.Instance // object -> instances from EndpointSlices, sorted

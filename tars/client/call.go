@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/outpost-edge/outpost/tars/balance"
 	"github.com/outpost-edge/outpost/tars/protocol"
 	"github.com/outpost-edge/outpost/tars/servant"
 )
@@ -32,6 +33,9 @@ type call struct {
 	conn       atomic.Pointer[conn] // where it is registered
 	attempts   int                  // dispatches so far; touched by one goroutine at a time
 	inlineConn *conn                // the connection whose reply it reads itself (readFor)
+	mode       balance.Mode         // routing, from the context
+	code       uint64
+	retry      *retryState // set for attempts of an idempotent call
 
 	done  chan struct{}                         // closed when complete (sync calls and futures)
 	cb    func(*protocol.ResponsePacket, error) // asynchronous callback
@@ -47,8 +51,37 @@ func (c *call) complete(err error) bool {
 		return false
 	}
 	c.err = err
+	c.record(false)
 	c.finish()
 	return true
+}
+
+// record notes the call's outcome in its endpoint's health (shielding):
+// a reply shows the endpoint alive, a timeout or a connection failure
+// counts against it.
+func (c *call) record(replied bool) {
+	o := &c.client.opts
+	cn := c.conn.Load()
+	if cn == nil {
+		return
+	}
+	e := cn.ep
+	if c.retry != nil {
+		c.retry.last = e
+	}
+	if o.shield.Disabled {
+		return
+	}
+	now := time.Now().UnixNano()
+	switch {
+	case replied:
+		e.health.succeeded(&o.shield, now)
+	case endpointFailure(c.err):
+		if e.health.failed(&o.shield, now) {
+			c.client.log.Warn("tars client: endpoint shielded after failures", "obj", c.client.obj,
+				"endpoint", e.ep.String(), "retry", o.shield.RetryInterval)
+		}
+	}
 }
 
 // deliver decodes a reply into the call's response and finishes it, unless
@@ -61,6 +94,7 @@ func (c *call) deliver(body []byte, tup bool) {
 		c.err = &servant.Error{Code: protocol.ClientDecodeErr, Message: "decode response: " + err.Error(), Err: err}
 	}
 	c.state.Store(callDone)
+	c.record(true)
 	c.finish()
 }
 

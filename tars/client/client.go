@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/outpost-edge/outpost/tars/balance"
 	"github.com/outpost-edge/outpost/tars/endpoint"
 	"github.com/outpost-edge/outpost/tars/internal/transport"
 	"github.com/outpost-edge/outpost/tars/protocol"
@@ -27,9 +29,12 @@ type Client struct {
 	obj     string
 	opts    options
 	log     *slog.Logger
-	eps     []*endpointState
-	epList  []endpoint.Endpoint
-	handler Handler // the interceptor chain around roundTrip
+	set     atomic.Pointer[epSet] // the endpoints calls go to now
+	handler Handler               // the interceptor chain around roundTrip
+
+	mu        sync.Mutex                  // serialises SetEndpoints and Close
+	retired   map[*endpointState]struct{} // removed endpoints still draining
+	stopWatch func()                      // ends the resolver's updates
 
 	nextID   atomic.Int32
 	inflight atomic.Int64
@@ -48,7 +53,7 @@ func New(proxy string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := options{timeout: DefaultTimeout, dialTimeout: DefaultDialTimeout, connsPerEP: 1,
+	o := options{timeout: DefaultTimeout, dialTimeout: DefaultDialTimeout, connsPerEP: 1, shield: DefaultShield,
 		maxPacketLen: protocol.DefaultMaxPacketLen}
 	for _, opt := range opts {
 		opt(&o)
@@ -58,9 +63,6 @@ func New(proxy string, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("tars client: %q has no endpoints and no resolver was given", proxy)
 		}
 		o.resolver = StaticResolver(p.Endpoints)
-	}
-	if o.picker == nil {
-		o.picker = RoundRobin()
 	}
 	o.connsPerEP = max(o.connsPerEP, 1)
 	if o.timeout <= 0 {
@@ -81,13 +83,18 @@ func New(proxy string, opts ...Option) (*Client, error) {
 	defer cancel()
 	eps, err := o.resolver.Resolve(ctx, p.Object)
 	if err != nil {
+		c.cancel()
 		return nil, fmt.Errorf("tars client: resolve %s: %w", p.Object, err)
 	}
-	for _, ep := range eps {
-		c.eps = append(c.eps, newEndpointState(c, ep, o.connsPerEP))
-		c.epList = append(c.epList, ep)
-	}
+	c.set.Store(&epSet{table: balance.New(nil)})
+	c.SetEndpoints(eps)
 	c.handler = chain(c.roundTrip, o.interceptors)
+	if w, ok := o.resolver.(Watcher); ok {
+		stop := w.Watch(p.Object, c.SetEndpoints)
+		c.mu.Lock()
+		c.stopWatch = stop
+		c.mu.Unlock()
+	}
 	go c.watch()
 	return c, nil
 }
@@ -101,7 +108,7 @@ func (c *Client) watch() {
 		case <-c.ctx.Done():
 			return
 		case now := <-t.C:
-			for _, e := range c.eps {
+			for _, e := range c.allStates() {
 				e.mu.Lock()
 				for cn := range e.conns {
 					cn.watch(now)
@@ -117,7 +124,7 @@ func (c *Client) Object() string { return c.obj }
 
 // Endpoints returns the endpoints calls are spread over.
 func (c *Client) Endpoints() []endpoint.Endpoint {
-	return append([]endpoint.Endpoint(nil), c.epList...)
+	return append([]endpoint.Endpoint(nil), c.set.Load().list...)
 }
 
 // Invoke sends req and waits for its reply (for a oneway request, until it
@@ -125,6 +132,9 @@ func (c *Client) Endpoints() []endpoint.Endpoint {
 // time left before the call's deadline, in ms); a reply with a non-zero Ret
 // is returned with a nil error. Invoke implements servant.Invoker.
 func (c *Client) Invoke(ctx context.Context, req *protocol.RequestPacket) (*protocol.ResponsePacket, error) {
+	if idempotent(ctx) {
+		return c.invokeRetrying(ctx, req)
+	}
 	resp := new(protocol.ResponsePacket)
 	if err := c.handler(ctx, req, resp); err != nil {
 		return nil, err
@@ -144,7 +154,7 @@ func (c *Client) Invoke(ctx context.Context, req *protocol.RequestPacket) (*prot
 // are written as blocking functions, so with interceptors the chain runs
 // on a goroutine of its own.
 func (c *Client) InvokeAsync(ctx context.Context, req *protocol.RequestPacket, done func(*protocol.ResponsePacket, error)) {
-	if len(c.opts.interceptors) > 0 {
+	if len(c.opts.interceptors) > 0 || idempotent(ctx) {
 		go func() { done(c.Invoke(ctx, req)) }()
 		return
 	}
@@ -185,8 +195,14 @@ func (c *Client) Close() error {
 		return nil
 	}
 	c.cancel()
+	c.mu.Lock()
+	stop := c.stopWatch
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 	err := &servant.Error{Code: protocol.ProxyConnectErr, Message: "client closed", Err: ErrClosed}
-	for _, e := range c.eps {
+	for _, e := range c.allStates() {
 		e.closeAll(err)
 	}
 	return nil
@@ -201,6 +217,15 @@ func (c *Client) newCall(req *protocol.RequestPacket, resp *protocol.ResponsePac
 	}
 	req.RequestID = id
 	return &call{client: c, req: req, resp: resp, oneway: req.PacketType == protocol.PacketOneway}
+}
+
+// route takes the call's routing from its context: the hash (package
+// balance) and, for a retried idempotent call, the endpoint to avoid.
+func (cl *call) route(ctx context.Context) {
+	cl.mode, cl.code = balance.FromContext(ctx)
+	if r, ok := ctx.Value(retryKey{}).(*retryState); ok {
+		cl.retry = r
+	}
 }
 
 // deadline returns the call's deadline and sets req.Timeout to the time
@@ -227,6 +252,7 @@ func (c *Client) deadline(ctx context.Context, req *protocol.RequestPacket) (tim
 func (c *Client) roundTrip(ctx context.Context, req *protocol.RequestPacket, resp *protocol.ResponsePacket) error {
 	cl := c.newCall(req, resp)
 	cl.done = make(chan struct{})
+	cl.route(ctx)
 	if err := c.admit(ctx, cl); err != nil {
 		cl.complete(err)
 		return err
@@ -252,6 +278,7 @@ func (c *Client) roundTrip(ctx context.Context, req *protocol.RequestPacket, res
 
 // startAsync arms the deadline of an asynchronous call and sends it.
 func (c *Client) startAsync(ctx context.Context, cl *call) {
+	cl.route(ctx)
 	if err := c.admit(ctx, cl); err != nil {
 		cl.complete(err)
 		return
@@ -307,7 +334,7 @@ func (c *Client) dispatch(cl *call, inline bool) error {
 	var lastErr error
 	for cl.attempts < maxAttempts {
 		cl.attempts++
-		cn, err := c.pick(cl.req)
+		cn, err := c.pick(cl)
 		if err != nil {
 			return err
 		}
@@ -353,32 +380,4 @@ func (c *Client) redispatch(cl *call, cause error) {
 	if err := c.dispatch(cl, false); err != nil {
 		cl.complete(err)
 	}
-}
-
-// pick chooses the endpoint, skipping those backing off after failed
-// dials while another is available.
-func (c *Client) pick(req *protocol.RequestPacket) (*conn, error) {
-	n := len(c.eps)
-	if n == 0 {
-		return nil, &servant.Error{Code: protocol.AdapterNull, Message: "no endpoints for " + c.obj}
-	}
-	if c.closed.Load() {
-		return nil, &servant.Error{Code: protocol.ProxyConnectErr, Message: "client closed", Err: ErrClosed}
-	}
-	start := 0
-	if n > 1 {
-		start = c.opts.picker.Pick(req, c.epList)
-	}
-	now := time.Now()
-	var lastErr error
-	for i := range n {
-		e := c.eps[(start+i)%n]
-		if off, err := e.backingOff(now); off {
-			lastErr = err
-			continue
-		}
-		return e.conn(), nil
-	}
-	return nil, &servant.Error{Code: protocol.ProxyConnectErr,
-		Message: fmt.Sprintf("no endpoint of %s reachable: %v", c.obj, lastErr), Err: lastErr}
 }

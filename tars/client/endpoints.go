@@ -20,6 +20,8 @@ type endpointState struct {
 	failures  int                // consecutive failed dials
 	backoffTo time.Time          // no new dials before this, while others are usable
 	lastErr   error
+
+	health health // call outcomes, for dead-node shielding
 }
 
 // Back-off after failed dials: 100 ms, doubling up to 5 s.
@@ -29,7 +31,9 @@ const (
 )
 
 func newEndpointState(c *Client, ep endpoint.Endpoint, conns int) *endpointState {
-	return &endpointState{client: c, ep: ep, slots: make([]atomic.Pointer[conn], conns)}
+	e := &endpointState{client: c, ep: ep, slots: make([]atomic.Pointer[conn], conns)}
+	e.health.init(time.Now())
+	return e
 }
 
 // conn returns a usable connection, creating one in an empty slot.
@@ -106,4 +110,29 @@ func (e *endpointState) backingOff(now time.Time) (bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return now.Before(e.backoffTo), e.lastErr
+}
+
+// retire takes the endpoint out of service after it left the endpoint
+// list: its connections drain (calls not yet written go elsewhere, calls
+// written finish) and close.
+func (e *endpointState) retire() {
+	e.mu.Lock()
+	conns := make([]*conn, 0, len(e.conns))
+	for cn := range e.conns {
+		conns = append(conns, cn)
+	}
+	e.mu.Unlock()
+	for i := range e.slots {
+		e.slots[i].Store(nil)
+	}
+	for _, cn := range conns {
+		cn.drain()
+	}
+}
+
+// idle reports whether the endpoint has no connection left.
+func (e *endpointState) idle() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.conns) == 0
 }

@@ -30,6 +30,7 @@ type options struct {
 	picker       Picker
 	logger       *slog.Logger
 	onPush       func(*protocol.ResponsePacket)
+	shield       Shield
 }
 
 // WithTimeout sets the default call timeout (DefaultTimeout).
@@ -69,7 +70,11 @@ func WithInterceptors(ics ...Interceptor) Option {
 // string's).
 func WithResolver(r Resolver) Option { return func(o *options) { o.resolver = r } }
 
-// WithPicker replaces round robin.
+// WithShield sets dead-node shielding (DefaultShield).
+func WithShield(s Shield) Option { return func(o *options) { o.shield = s } }
+
+// WithPicker replaces the built-in balancing (package balance) with p;
+// hashes set with balance.WithHash are then ignored.
 func WithPicker(p Picker) Option { return func(o *options) { o.picker = p } }
 
 // WithLogger sets the logger (default slog.Default()).

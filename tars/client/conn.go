@@ -104,6 +104,9 @@ func (cn *conn) run() {
 	cn.kickTimer.Stop()
 	cn.mu.Unlock()
 	cn.q.Release()
+	if f := cn.client.opts.onConn; f != nil {
+		f(cn.ep.ep, true)
+	}
 	cn.ensureReader() // for the calls queued while dialling
 	if err := cn.q.Run(); err != nil {
 		cn.close(err)
@@ -226,6 +229,9 @@ func (cn *conn) maybeFinalize() {
 // again elsewhere.
 func (cn *conn) finalize(err error) {
 	cn.ep.forget(cn)
+	if f := cn.client.opts.onConn; f != nil {
+		f(cn.ep.ep, false)
+	}
 	if err == nil || errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/outpost-edge/outpost/tars/endpoint"
 	"github.com/outpost-edge/outpost/tars/protocol"
 )
 
@@ -31,6 +32,7 @@ type options struct {
 	logger       *slog.Logger
 	onPush       func(*protocol.ResponsePacket)
 	shield       Shield
+	onConn       func(ep endpoint.Endpoint, up bool)
 }
 
 // WithTimeout sets the default call timeout (DefaultTimeout).
@@ -69,6 +71,13 @@ func WithInterceptors(ics ...Interceptor) Option {
 // WithResolver replaces the source of endpoints (by default the proxy
 // string's).
 func WithResolver(r Resolver) Option { return func(o *options) { o.resolver = r } }
+
+// WithConnHook calls f when a connection to ep is established (up) and
+// when one ends (a failed dial included). Watchers of server pushes use it
+// to subscribe again on a new connection. f must not block.
+func WithConnHook(f func(ep endpoint.Endpoint, up bool)) Option {
+	return func(o *options) { o.onConn = f }
+}
 
 // WithShield sets dead-node shielding (DefaultShield).
 func WithShield(s Shield) Option { return func(o *options) { o.shield = s } }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/outpost-edge/outpost/tars/codec"
 	"github.com/outpost-edge/outpost/tars/protocol"
@@ -22,8 +23,11 @@ const maxWatchItems = 1024
 
 // watch serves the Watch interface: each connection that calls watch is
 // subscribed to its items, and every change the Source reports for one of
-// them is pushed to it (TARS server push, request id 0) with a version
-// number, so a client can drop a snapshot older than what it has.
+// them is pushed to it (TARS server push, request id 0) with a version, so
+// that a client can drop a snapshot older than what it has. Versions are
+// wall-clock nanoseconds taken before the state is read (and increasing
+// within a replica), so that snapshots from different replicas of a
+// stateless registry compare too.
 //
 // Source.Subscribe's callback must not block, so it only marks the object
 // dirty; one goroutine computes and sends the pushes. Changes of one
@@ -33,7 +37,7 @@ type watch struct {
 	rules Rules
 	log   *slog.Logger
 
-	version atomic.Int64 // bumped on every change, before the state is read
+	version atomic.Int64 // last version handed out
 
 	mu     sync.Mutex
 	subs   map[servant.PushConn]*subscription
@@ -57,7 +61,6 @@ func newWatch(src Source, rules Rules, log *slog.Logger) *watch {
 		subs: map[servant.PushConn]*subscription{}, byObj: map[string]map[*subscription]struct{}{},
 		dirty: map[string]struct{}{}, wake: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
-	w.version.Store(1)
 	w.cancel = src.Subscribe(w.changed)
 	go w.run()
 	return w
@@ -72,7 +75,6 @@ func (w *watch) close() {
 
 // changed is the Source's callback.
 func (w *watch) changed(obj string) {
-	w.version.Add(1)
 	w.mu.Lock()
 	if _, ok := w.byObj[obj]; ok {
 		w.dirty[obj] = struct{}{}
@@ -121,7 +123,7 @@ func (w *watch) run() {
 
 // snapshot is the current state of one item as its caller sees it.
 func (w *watch) snapshot(it queryf.WatchItem, callerGroup string) queryf.ObjectChange {
-	v := w.version.Load() // before reading: the state is at least this new
+	v := w.nextVersion() // before reading: the state is at least this new
 	insts := w.src.Instances(it.Id)
 	var a, in []Instance
 	if it.SetId != "" {
@@ -130,6 +132,18 @@ func (w *watch) snapshot(it queryf.WatchItem, callerGroup string) queryf.ObjectC
 		a, in = w.rules.sameGroup(insts, callerGroup)
 	}
 	return queryf.ObjectChange{Id: it.Id, Version: v, ActiveEp: toWire(a), InactiveEp: toWire(in)}
+}
+
+// nextVersion returns a version above every one before, normally the
+// current time in nanoseconds.
+func (w *watch) nextVersion() int64 {
+	for {
+		last := w.version.Load()
+		v := max(time.Now().UnixNano(), last+1)
+		if w.version.CompareAndSwap(last, v) {
+			return v
+		}
+	}
 }
 
 // push sends one change.

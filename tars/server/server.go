@@ -29,6 +29,29 @@ type Server struct {
 	serving  bool
 	closing  bool
 	done     chan struct{} // closed when Shutdown or Close has finished
+	onStop   []func(context.Context)
+}
+
+// OnShutdown adds f to run when Shutdown or Close starts, before the
+// server stops accepting and drains: deregistering from the name service
+// there keeps new traffic from arriving while the server drains (TarsGo
+// #279 kept heart-beating through shutdown). Shutdown passes its context;
+// Close a context bounded by the graceful timeout.
+func (s *Server) OnShutdown(f func(ctx context.Context)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onStop = append(s.onStop, f)
+}
+
+// runOnShutdown runs the OnShutdown functions once.
+func (s *Server) runOnShutdown(ctx context.Context) {
+	s.mu.Lock()
+	fs := s.onStop
+	s.onStop = nil
+	s.mu.Unlock()
+	for _, f := range fs {
+		f(ctx)
+	}
 }
 
 // New returns a Server; add adapters with Listen, then call Serve.
@@ -172,6 +195,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	s.log.Info("tars server: shutting down", "adapters", len(adapters))
+	s.runOnShutdown(ctx)
 	for _, a := range adapters {
 		a.stopAccepting(true)
 	}
@@ -207,6 +231,9 @@ func (s *Server) Close() error {
 		<-s.done
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.graceful)
+	s.runOnShutdown(ctx)
+	cancel()
 	for _, a := range adapters {
 		a.stopAccepting(false)
 	}

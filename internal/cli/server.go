@@ -5,10 +5,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/outpost-edge/outpost/internal/server"
+	tarsregistry "github.com/outpost-edge/outpost/tars/registry"
 )
 
 func newServerCommand(g *globalFlags) *cobra.Command {
@@ -72,7 +74,12 @@ against that existing cluster instead.`,
 	f.StringArrayVar(&cp.ControllerManagerArgs, "kube-controller-manager-arg", nil, "extra kube-controller-manager flag (repeatable)")
 	f.StringArrayVar(&cp.SchedulerArgs, "kube-scheduler-arg", nil, "extra kube-scheduler flag (repeatable)")
 	f.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "attach to the cluster in this kubeconfig instead of embedding a control plane")
+	addTunnelServerFlags(f, &cfg.Tunnel)
 	f.StringVar(&cfg.Components.MetricsAddress, "metrics-bind-address", "127.0.0.1:9560", "address of Prometheus /metrics for Outpost's components (0 disables)")
+	f.StringVar(&cfg.Components.RegistryAddress, "registry-bind-address", fmt.Sprintf(":%d", tarsregistry.DefaultPort),
+		"address of the TARS name service (locator tars.tarsregistry.QueryObj@tcp -h <server> -p <port>; 0 disables it)")
+	f.StringVar(&cfg.Components.RegistryNamespace, "registry-namespace", "kube-system", "namespace of the Leases that record processes registered with the TARS name service")
+	f.DurationVar(&cfg.Components.RegistryCollectInterval, "registry-collect-interval", 15*time.Second, "how often expired registrations' Leases are deleted (they leave answers at expiry regardless)")
 	f.StringVar(&cfg.Components.HealthAddress, "health-probe-bind-address", "127.0.0.1:9561", "address of /healthz and /readyz for Outpost's components (0 disables)")
 	return cmd
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -45,7 +44,7 @@ type Backend struct {
 	opts      Options
 	informers []cache.SharedIndexInformer
 	leaseInf  cache.SharedIndexInformer
-	synced    atomic.Bool
+	synced    chan struct{} // closed once the informers have synced
 }
 
 var (
@@ -58,7 +57,7 @@ func New(client kubernetes.Interface, opts Options) *Backend {
 	if opts.Namespace == "" {
 		opts.Namespace = metav1.NamespaceSystem
 	}
-	if opts.CollectInterval == 0 {
+	if opts.CollectInterval <= 0 {
 		opts.CollectInterval = 15 * time.Second
 	}
 	if opts.Log == nil {
@@ -68,6 +67,7 @@ func New(client kubernetes.Interface, opts Options) *Backend {
 		index:  newIndex(),
 		leases: leases{client: client, namespace: opts.Namespace, now: time.Now},
 		opts:   opts,
+		synced: make(chan struct{}),
 	}
 	// Only TARS Services and their slices are watched: the EndpointSlice
 	// controller copies the Service's labels onto its slices.
@@ -105,7 +105,7 @@ func (b *Backend) Run(ctx context.Context) error {
 	if !cache.WaitForCacheSync(ctx.Done(), syncs...) {
 		return nil // stopped before the caches filled
 	}
-	b.synced.Store(true)
+	close(b.synced)
 	b.opts.Log.Info("TARS registry backend synced")
 	<-ctx.Done()
 	return nil
@@ -114,11 +114,16 @@ func (b *Backend) Run(ctx context.Context) error {
 // Ready reports an error until the informers have their first full view;
 // answers before that would be incomplete.
 func (b *Backend) Ready() error {
-	if !b.synced.Load() {
+	select {
+	case <-b.synced:
+		return nil
+	default:
 		return errors.New("registry informers not synced")
 	}
-	return nil
 }
+
+// Synced is closed once the informers have their first full view.
+func (b *Backend) Synced() <-chan struct{} { return b.synced }
 
 // Collect deletes registration Leases that expired, every CollectInterval
 // until ctx ends. Only one replica needs to run it (the leader); it is safe

@@ -39,12 +39,6 @@ const (
 	// AnnotationSet (declared with the Service mapping) carries the set id.
 
 	fieldManager = "outpost-registry"
-
-	// MinTTL and MaxTTL bound a registration's TTL: a Lease counts whole
-	// seconds, and an entry that outlives its process by hours is worse
-	// than a process that must heartbeat.
-	MinTTL = time.Second
-	MaxTTL = time.Hour
 )
 
 // leaseName is the Lease that records registrations of inst's object and
@@ -88,8 +82,8 @@ func (l *leases) Register(ctx context.Context, inst registry.Instance, ttl time.
 	if err := validateInstance(inst); err != nil {
 		return err
 	}
-	if ttl < MinTTL || ttl > MaxTTL {
-		return fmt.Errorf("registry: TTL %s out of range [%s, %s]", ttl, MinTTL, MaxTTL)
+	if ttl < registry.MinTTL || ttl > registry.MaxTTL {
+		return fmt.Errorf("registry: TTL %s out of range [%s, %s]", ttl, registry.MinTTL, registry.MaxTTL)
 	}
 	annotations := map[string]string{
 		AnnotationObject:   inst.Object,

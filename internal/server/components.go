@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -13,7 +14,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/outpost-edge/outpost/internal/registry"
 	"github.com/outpost-edge/outpost/internal/replica"
+	"github.com/outpost-edge/outpost/internal/tunnel"
 )
 
 // ComponentsConfig configures the cloud-side components.
@@ -27,6 +30,18 @@ type ComponentsConfig struct {
 	LeaderElectionNamespace string
 	// ServerID names this replica among the servers of one cluster.
 	ServerID string
+	// Tunnel is the cloud–edge tunnel server (created by Run before the
+	// control plane, so the API server's egress can dial through it).
+	Tunnel *tunnel.Server
+	// RegistryAddress serves the TARS name service, host:port ("0"
+	// disables it).
+	RegistryAddress string
+	// RegistryNamespace holds the Leases of processes registered with the
+	// name service.
+	RegistryNamespace string
+	// RegistryCollectInterval is how often the leader deletes the Leases of
+	// registrations that expired.
+	RegistryCollectInterval time.Duration
 }
 
 // leaderElectionID names the Lease that the server replicas compete for.
@@ -63,6 +78,12 @@ func runComponents(ctx context.Context, restCfg *rest.Config, cfg ComponentsConf
 	if err := mgr.Add(everyReplica(heartbeat.Run)); err != nil {
 		return err
 	}
+	if err := addRegistry(mgr, client, cfg, log); err != nil {
+		return err
+	}
+	if err := addTunnel(mgr, client, cfg); err != nil {
+		return err
+	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
 	}
@@ -70,6 +91,27 @@ func runComponents(ctx context.Context, restCfg *rest.Config, cfg ComponentsConf
 		return err
 	}
 	return mgr.Start(ctx)
+}
+
+// addRegistry runs the TARS name service on every replica: each serves
+// from its own informers. Collecting expired registrations needs only one,
+// the leader.
+func addRegistry(mgr manager.Manager, client kubernetes.Interface, cfg ComponentsConfig, log *slog.Logger) error {
+	if cfg.RegistryAddress == "" || cfg.RegistryAddress == "0" {
+		return nil
+	}
+	reg := registry.New(client, registry.Options{
+		Namespace: cfg.RegistryNamespace, CollectInterval: cfg.RegistryCollectInterval, Log: log})
+	for _, r := range []manager.Runnable{
+		everyReplica(reg.Run),
+		everyReplica(func(ctx context.Context) error { return reg.Serve(ctx, cfg.RegistryAddress) }),
+		manager.RunnableFunc(reg.Collect),
+	} {
+		if err := mgr.Add(r); err != nil {
+			return err
+		}
+	}
+	return mgr.AddReadyzCheck("tars-registry", func(*http.Request) error { return reg.Ready() })
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/outpost-edge/outpost/internal/controlplane"
 	"github.com/outpost-edge/outpost/internal/replica"
+	"github.com/outpost-edge/outpost/internal/tunnel"
 )
 
 // Config of `outpost server`.
@@ -29,6 +30,8 @@ type Config struct {
 	ControlPlane controlplane.Config
 	// Components configures Outpost's cloud-side components.
 	Components ComponentsConfig
+	// Tunnel configures the cloud–edge tunnel server.
+	Tunnel tunnel.Config
 	// Out receives the short "how to use it" banner.
 	Out io.Writer
 }
@@ -43,6 +46,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.Components.ServerID, err = replica.LoadOrCreateID(cfg.ControlPlane.DataDir); err != nil {
 		return err
 	}
+	cfg.Tunnel.ServerID = cfg.Components.ServerID
+	cfg.Components.Tunnel = tunnel.New(cfg.Tunnel, log)
 	if cfg.Kubeconfig != "" {
 		if restCfg, err = attach(ctx, cfg.Kubeconfig, log); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,6 +103,9 @@ func (s *Server) Launch() error {
 		"--https-listen-port", strconv.Itoa(s.Port),
 		"--metrics-bind-address", "0",
 		"--health-probe-bind-address", "0",
+		// Servers run side by side in tests: the name service takes any
+		// free port (RegistryAddress finds it) unless Args say otherwise.
+		"--registry-bind-address", "127.0.0.1:0",
 	}, s.Args...)
 	if s.Attach != "" {
 		args = append(args, "--kubeconfig", s.Attach)
@@ -266,6 +270,23 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// RegistryAddress is where the server's TARS name service listens, as it
+// logged it; it waits for the log line.
+func (s *Server) RegistryAddress(tb testing.TB) string {
+	tb.Helper()
+	re := regexp.MustCompile(`TARS registry listening.* address=(\S+)`)
+	var addr string
+	Eventually(tb, DefaultTimeout, "the TARS registry listening", func() error {
+		m := re.FindStringSubmatch(s.Output())
+		if m == nil {
+			return errNotYet
+		}
+		addr = m[1]
+		return nil
+	})
+	return addr
 }
 
 // Output is everything the server printed so far.

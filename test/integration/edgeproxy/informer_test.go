@@ -111,7 +111,9 @@ func waitConverged(t *testing.T, what string, infs []cache.SharedIndexInformer, 
 }
 
 // TestInformersAcrossCuts runs client-go informers (JSON and protobuf)
-// through the proxy while the link is cut in different ways, with
+// through the proxy while the link is cut in different ways (refused,
+// blackholed, delayed past the probe timeout; then reset, with the cloud
+// still reachable), with
 // objects created, changed and deleted in the cloud during each cut: the
 // informers keep their state while cut (their watches stay open, bridged
 // by the proxy), then converge on the server's without losing, repeating
@@ -121,7 +123,7 @@ func TestInformersAcrossCuts(t *testing.T) {
 	srv := testenv.Shared(t)
 	direct := srv.Client(t)
 	ns := testenv.Namespace(t, direct)
-	createConfigMaps(t, direct, ns, 5, nil)
+	createConfigMaps(t, direct, ns, 6, nil)
 	e := startEdge(t, srv, edgeOptions{})
 	admin := srv.RestConfig(t)
 
@@ -174,13 +176,24 @@ func TestInformersAcrossCuts(t *testing.T) {
 	waitConverged(t, "informers follow online changes", infs, direct, ns)
 
 	for round, cut := range []struct {
-		name string
-		fn   func(*faultrelay.Relay)
+		name    string
+		fn      func(*faultrelay.Relay)
+		offline bool // the proxy finds the cloud unreachable
 	}{
-		{"refused", (*faultrelay.Relay).Refuse},
-		{"blackholed", (*faultrelay.Relay).Blackhole},
-		{"reset", func(r *faultrelay.Relay) { r.Refuse() }},
+		{"refused", (*faultrelay.Relay).Refuse, true},
+		{"blackholed", (*faultrelay.Relay).Blackhole, true},
+		// Slower than the probe timeout (1s here): as good as gone.
+		{"delayed", func(r *faultrelay.Relay) { r.SetDelay(3 * time.Second) }, true},
+		// Every connection reset, the cloud still there: the proxy
+		// stays online and resumes the watches.
+		{"reset", (*faultrelay.Relay).Reset, false},
 	} {
+		if !cut.offline {
+			cut.fn(e.relay)
+			mutate(round + 1)
+			waitConverged(t, cut.name+": informers converge after the reset", infs, direct, ns)
+			continue
+		}
 		before := make([][]string, len(infs))
 		for i, inf := range infs {
 			before[i] = informerState(inf)

@@ -346,8 +346,14 @@ func (c *Client) dispatch(cl *call, inline bool) error {
 		alone := cn.pending.len() == 1
 		err = cn.q.Append(f.Bytes(), cl, alone)
 		if err == nil {
-			if inline && alone && cn.inline && cn.acquireRead() {
-				cl.inlineConn = cn
+			// cn.inline is set with the reader under cn.mu once dialled:
+			// read it only after acquireRead has taken that lock.
+			if inline && alone && cn.acquireRead() {
+				if cn.inline {
+					cl.inlineConn = cn
+				} else {
+					cn.releaseRead() // hands the read role to the background reader
+				}
 			} else {
 				cn.ensureReader()
 			}

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -35,6 +38,7 @@ func newAgentCommand(g *globalFlags) *cobra.Command {
 		cacheSize   string
 		creds       []string
 		noProxy     bool
+		kubelet     kubeletFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -56,7 +60,12 @@ Local clients trust <data-dir>/pki/proxy-ca.crt.
 and Ready condition fresh and report the pods scheduled onto them as Running,
 without running containers. Use it to try Outpost, in tests and for scale
 tests; one process hosts hundreds of nodes. Simulated nodes carry the label
-outpost.io/simulated=true. With --proxy-listen set too, the simulated nodes
+outpost.io/simulated=true. Each serves a kubelet API (node i on
+--kubelet-port+i at --kubelet-address, its reported InternalIP), so that
+kubectl logs, exec, attach and port-forward work on their pods: logs are
+synthetic lines, exec runs built-in commands (echo, cat, hostname, env,
+sleep, exit N), attach and port-forward echo. The API server's client
+certificate must be signed by --kubelet-client-ca and allowed nodes/proxy. With --proxy-listen set too, the simulated nodes
 reach the cloud through the agent's proxy, as real kubelets would.`,
 		Example: `  outpost agent --kubeconfig /etc/outpost/cloud.kubeconfig --proxy-front-proxy-cert fp.crt --proxy-front-proxy-key fp.key
   outpost agent --kubeconfig kubelet.kubeconfig --proxy-client-credential /var/lib/kubelet/pki/kubelet-client-current.pem,/var/lib/kubelet/pki/kubelet-client-current.pem
@@ -78,6 +87,11 @@ reach the cloud through the agent's proxy, as real kubelets would.`,
 			}
 			if sim.Labels, err = parseLabels(labels); err != nil {
 				return err
+			}
+			if simulate {
+				if sim.Kubelet, err = kubelet.config(cloud); err != nil {
+					return err
+				}
 			}
 			// Without the proxy flags, simulated nodes talk to the cloud
 			// directly, as before.
@@ -160,7 +174,45 @@ reach the cloud through the agent's proxy, as real kubelets would.`,
 	f.StringVar(&sim.NamePrefix, "node-name-prefix", "sim-node", "simulated nodes are named <prefix>-0, <prefix>-1, ...")
 	f.StringSliceVar(&labels, "node-labels", nil, "labels for the simulated nodes, key=value (repeatable or comma-separated)")
 	f.Float32Var(&qps, "kube-api-qps", 100, "API requests per second allowed to the simulator")
+	f.StringVar(&kubelet.address, "kubelet-address", "127.0.0.1", "with --simulate-kubelet: address of the simulated kubelet API, reported as the nodes' InternalIP")
+	f.IntVar(&kubelet.port, "kubelet-port", 10250, "with --simulate-kubelet: kubelet API port of the first node (node i uses port+i; 0 picks free ports; -1 turns the kubelet API off)")
+	f.StringVar(&kubelet.clientCA, "kubelet-client-ca", "", "with --simulate-kubelet: CA of the API server's kubelet client certificate (default: the CA of --kubeconfig)")
 	return cmd
+}
+
+// kubeletFlags configure the simulated kubelet API.
+type kubeletFlags struct {
+	address, clientCA string
+	port              int
+}
+
+func (k kubeletFlags) config(cloud *rest.Config) (*simkubelet.KubeletConfig, error) {
+	if k.port < 0 {
+		return nil, nil
+	}
+	addr, err := netip.ParseAddr(k.address)
+	if err != nil {
+		return nil, fmt.Errorf("--kubelet-address: %w", err)
+	}
+	var pem []byte
+	switch {
+	case k.clientCA != "":
+		pem, err = os.ReadFile(k.clientCA)
+	case len(cloud.TLSClientConfig.CAData) > 0:
+		pem = cloud.TLSClientConfig.CAData
+	case cloud.TLSClientConfig.CAFile != "":
+		pem, err = os.ReadFile(cloud.TLSClientConfig.CAFile)
+	default:
+		err = errors.New("--kubeconfig has no CA; name the API server's kubelet client CA with --kubelet-client-ca (or --kubelet-port=-1)")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kubelet client CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, errors.New("kubelet client CA: no PEM certificate")
+	}
+	return &simkubelet.KubeletConfig{Address: addr, Port: k.port, ClientCAs: pool}, nil
 }
 
 func runSimulator(ctx context.Context, restCfg *rest.Config, sim simkubelet.Config, qps float32, log *slog.Logger, ready chan<- struct{}) error {

@@ -34,6 +34,9 @@ type Config struct {
 	StatusInterval time.Duration
 	// Workers update pod statuses in parallel (default 8).
 	Workers int
+	// Kubelet, when set, serves the kubelet API of every node (logs, exec,
+	// attach, port-forward) and makes its address the nodes' InternalIP.
+	Kubelet *KubeletConfig
 }
 
 func (c *Config) complete() error {
@@ -70,6 +73,17 @@ func (c *Config) complete() error {
 	}
 	if c.Workers == 0 {
 		c.Workers = 8
+	}
+	if k := c.Kubelet; k != nil {
+		if !k.Address.IsValid() {
+			return fmt.Errorf("kubelet API: no address")
+		}
+		if k.ClientCAs == nil {
+			return fmt.Errorf("kubelet API: no client CA to verify the API server's certificate with")
+		}
+		if k.Port < 0 || k.Port+c.Count-1 > 65535 {
+			return fmt.Errorf("kubelet API: ports %d..%d out of range", k.Port, k.Port+c.Count-1)
+		}
 	}
 	return nil
 }

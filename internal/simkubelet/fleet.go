@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -23,10 +24,29 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, log *slog
 	if err := cfg.complete(); err != nil {
 		return err
 	}
+	// Whatever ends the fleet (ctx, or a kubelet API that fails) stops all
+	// of its goroutines.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	nodes := make(map[string]*node, cfg.Count)
+	ordered := make([]*node, cfg.Count)
 	for i := range cfg.Count {
 		n := &node{name: cfg.nodeName(i), subnet: cfg.nodeSubnet(i), cfg: &cfg, client: client, log: log}
-		nodes[n.name] = n
+		nodes[n.name], ordered[i] = n, n
+	}
+	var authz authorizer.Authorizer
+	if k := cfg.Kubelet; k != nil {
+		if authz = k.Authorizer; authz == nil {
+			var err error
+			if authz, err = newKubeletAuthorizer(client); err != nil {
+				return err
+			}
+		}
+		// Listen first: registration reports the ports.
+		if err := listenKubelets(k, ordered); err != nil {
+			return err
+		}
+		defer closeKubelets(ordered)
 	}
 
 	start := time.Now()
@@ -73,9 +93,16 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, log *slog
 	for _, n := range nodes {
 		go n.run(ctx)
 	}
+	serving, sctx := errgroup.WithContext(ctx)
+	if k := cfg.Kubelet; k != nil {
+		for _, n := range ordered {
+			serving.Go(func() error { return serveKubelet(sctx, n, podInformer.Lister(), k, authz, log) })
+		}
+		log.Info("simulated kubelet API serving", "address", k.Address, "firstPort", ordered[0].kubeletPort, "lastPort", ordered[len(ordered)-1].kubeletPort)
+	}
 	if ready != nil {
 		close(ready)
 	}
-	<-ctx.Done()
-	return nil
+	<-sctx.Done()
+	return serving.Wait()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/netip"
 	"runtime"
 	"time"
@@ -28,10 +29,28 @@ type node struct {
 	cfg    *Config
 	client kubernetes.Interface
 	log    *slog.Logger
+
+	// The kubelet API's listener, when the fleet serves one.
+	kubeletListener net.Listener
+	kubeletPort     int
 }
 
-// hostIP is the node's own address: the first of its subnet.
-func (n *node) hostIP() netip.Addr { return n.subnet.Addr().Next() }
+// hostIP is the node's own address: where its kubelet API listens when it
+// serves one, else the first address of its subnet.
+func (n *node) hostIP() netip.Addr {
+	if n.cfg.Kubelet != nil {
+		return n.cfg.Kubelet.Address
+	}
+	return n.subnet.Addr().Next()
+}
+
+// kubeletEndpointPort is the port the node reports for its kubelet API.
+func (n *node) kubeletEndpointPort() int32 {
+	if n.kubeletPort != 0 {
+		return int32(n.kubeletPort)
+	}
+	return 10250
+}
 
 // register creates the Node, or takes over an existing one of that name (a
 // restarted simulator), and marks it Ready.
@@ -81,7 +100,7 @@ func (n *node) reportStatus(ctx context.Context, full bool) error {
 			{Type: corev1.NodeInternalIP, Address: n.hostIP().String()},
 			{Type: corev1.NodeHostName, Address: n.name},
 		}
-		status.DaemonEndpoints = corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: 10250}}
+		status.DaemonEndpoints = corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: n.kubeletEndpointPort()}}
 		status.NodeInfo = corev1.NodeSystemInfo{
 			KubeletVersion:          version.Kubernetes + "-simulated",
 			ContainerRuntimeVersion: "simulated://" + version.Version,

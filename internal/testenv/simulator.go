@@ -33,7 +33,9 @@ func StartSimulator(tb testing.TB, kubeconfig string, opts SimulatorOptions) *Si
 		tb.Fatal(err)
 	}
 	args := []string{"agent", "--simulate-kubelet", "--kubeconfig", kubeconfig,
-		"--nodes", strconv.Itoa(max(opts.Nodes, 1))}
+		"--nodes", strconv.Itoa(max(opts.Nodes, 1)),
+		// Free kubelet API ports: tests run several simulators at once.
+		"--kubelet-port=0"}
 	if opts.NamePrefix != "" {
 		args = append(args, "--node-name-prefix", opts.NamePrefix)
 	}

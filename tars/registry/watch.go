@@ -39,14 +39,15 @@ type watch struct {
 
 	version atomic.Int64 // last version handed out
 
-	mu     sync.Mutex
-	subs   map[servant.PushConn]*subscription
-	byObj  map[string]map[*subscription]struct{}
-	dirty  map[string]struct{}
-	wake   chan struct{}
-	cancel func()
-	stop   chan struct{}
-	done   chan struct{}
+	mu        sync.Mutex
+	subs      map[servant.PushConn]*subscription
+	byObj     map[string]map[*subscription]struct{}
+	dirty     map[string]struct{}
+	wake      chan struct{}
+	cancel    func()
+	closeOnce sync.Once
+	stop      chan struct{}
+	done      chan struct{}
 }
 
 // subscription is one connection's watched items.
@@ -68,8 +69,10 @@ func newWatch(src Source, rules Rules, log *slog.Logger) *watch {
 
 // close stops pushing.
 func (w *watch) close() {
-	w.cancel()
-	close(w.stop)
+	w.closeOnce.Do(func() {
+		w.cancel()
+		close(w.stop)
+	})
 	<-w.done
 }
 

@@ -13,8 +13,8 @@ import (
 	"github.com/outpost-edge/outpost/tars/endpoint"
 	"github.com/outpost-edge/outpost/tars/examples/hello/hello"
 	"github.com/outpost-edge/outpost/tars/locator"
-	tarsregistry "github.com/outpost-edge/outpost/tars/registry"
 	"github.com/outpost-edge/outpost/tars/registration"
+	tarsregistry "github.com/outpost-edge/outpost/tars/registry"
 	"github.com/outpost-edge/outpost/tars/server"
 )
 

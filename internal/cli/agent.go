@@ -177,6 +177,7 @@ reach the cloud through the agent's proxy, as real kubelets would.`,
 	f.StringVar(&kubelet.address, "kubelet-address", "127.0.0.1", "with --simulate-kubelet: address of the simulated kubelet API, reported as the nodes' InternalIP")
 	f.IntVar(&kubelet.port, "kubelet-port", 10250, "with --simulate-kubelet: kubelet API port of the first node (node i uses port+i; 0 picks free ports; -1 turns the kubelet API off)")
 	f.StringVar(&kubelet.clientCA, "kubelet-client-ca", "", "with --simulate-kubelet: CA of the API server's kubelet client certificate (default: the CA of --kubeconfig)")
+	addTunnelAgent(cmd, g)
 	return cmd
 }
 

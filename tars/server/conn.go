@@ -213,6 +213,7 @@ func (c *conn) handleFrame(body []byte) (*request, error) {
 		return nil, nil
 	}
 	r.handler = h
+	r.takeResultBuf()
 	if c.br.Buffered() == 0 && c.inflight.Load() == 1 && c.ad.pool.acquire() {
 		return r, nil
 	}
@@ -265,6 +266,7 @@ func (c *conn) invoke(r *request) (err error) {
 // code and message if err is not nil.
 func (c *conn) reply(r *request, err error) {
 	defer c.done()
+	defer r.releaseResultBuf() // the reply is encoded (or dropped) by then
 	if r.req.PacketType == protocol.PacketOneway {
 		return
 	}

@@ -10,7 +10,9 @@ import (
 // resp.Context and resp.Status) or returns an error whose servant.Result
 // gives the reply's iRet and sResultDesc. The innermost Handler is the
 // servant's Dispatcher.Dispatch. ctx carries the call (servant.Current)
-// and the request's deadline.
+// and the request's deadline. resp.Buffer arrives holding an empty buffer
+// the runtime lends and takes back once the reply is encoded: append to it
+// or replace it, but do not keep it after returning.
 type Handler func(ctx context.Context, req *protocol.RequestPacket, resp *protocol.ResponsePacket) error
 
 // Interceptor wraps a Handler, for metrics, tracing, logging or access

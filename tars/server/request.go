@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/outpost-edge/outpost/tars/protocol"
 	"github.com/outpost-edge/outpost/tars/servant"
@@ -27,6 +28,7 @@ type request struct {
 	req  protocol.RequestPacket
 	resp protocol.ResponsePacket
 	cur  servant.Current
+	res  *[]byte // pooled buffer lent to resp.Buffer for the results
 
 	deadline    time.Time
 	hasDeadline bool
@@ -100,4 +102,41 @@ func (r *request) finish() {
 		r.cancel()
 	}
 	r.mu.Unlock()
+}
+
+// resultBufs recycles the buffers a dispatcher encodes results into. The
+// dispatcher appends to resp.Buffer[:0], so lending it a pooled buffer
+// saves a payload-sized allocation per call; the reply is encoded into its
+// frame before conn.reply returns, after which the runtime takes the buffer
+// back (interceptors must not keep resp.Buffer past their return).
+var resultBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledResult bounds the buffers kept in resultBufs.
+const maxPooledResult = 64 << 10
+
+func (r *request) takeResultBuf() {
+	r.res = resultBufs.Get().(*[]byte)
+	r.resp.Buffer = (*r.res)[:0]
+}
+
+// releaseResultBuf takes the lent buffer back once the reply is encoded.
+// resp.Buffer is reused only if it still is the lent array: a handler may
+// have replaced it with a slice of its own (shared, say), which must not be
+// recycled. If the results outgrew the lent buffer, the pool gets a bigger
+// one for next time, so steady state allocates nothing.
+func (r *request) releaseResultBuf() {
+	p := r.res
+	if p == nil {
+		return
+	}
+	r.res = nil
+	b := r.resp.Buffer
+	r.resp.Buffer = nil
+	switch {
+	case cap(*p) > 0 && unsafe.SliceData(b) == unsafe.SliceData(*p):
+		*p = b[:0]
+	case len(b) > cap(*p) && len(b) <= maxPooledResult:
+		*p = make([]byte, 0, len(b))
+	}
+	resultBufs.Put(p)
 }

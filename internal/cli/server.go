@@ -75,7 +75,6 @@ against that existing cluster instead.`,
 	f.StringArrayVar(&cp.SchedulerArgs, "kube-scheduler-arg", nil, "extra kube-scheduler flag (repeatable)")
 	f.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "attach to the cluster in this kubeconfig instead of embedding a control plane")
 	addTunnelServerFlags(f, &cfg.Tunnel)
-	addTunnelServerFlags(f, &cfg.Tunnel)
 	f.StringVar(&cfg.Components.MetricsAddress, "metrics-bind-address", "127.0.0.1:9560", "address of Prometheus /metrics for Outpost's components (0 disables)")
 	f.StringVar(&cfg.Components.RegistryAddress, "registry-bind-address", fmt.Sprintf(":%d", tarsregistry.DefaultPort),
 		"address of the TARS name service (locator tars.tarsregistry.QueryObj@tcp -h <server> -p <port>; 0 disables it)")

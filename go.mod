@@ -5,6 +5,7 @@ go 1.26.5
 godebug default=go1.26
 
 require (
+	github.com/hashicorp/yamux v0.1.2
 	github.com/go-logr/logr v1.4.4
 	github.com/k3s-io/kine v0.17.5
 	github.com/outpost-edge/outpost/tars v0.0.0-00010101000000-000000000000

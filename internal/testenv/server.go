@@ -106,6 +106,9 @@ func (s *Server) Launch() error {
 		// Servers run side by side in tests: the name service takes any
 		// free port (RegistryAddress finds it) unless Args say otherwise.
 		"--registry-bind-address", "127.0.0.1:0",
+		// Likewise the tunnel (TunnelAddresses finds them).
+		"--tunnel-listen", "127.0.0.1:0",
+		"--tunnel-proxy-listen", "127.0.0.1:0",
 	}, s.Args...)
 	if s.Attach != "" {
 		args = append(args, "--kubeconfig", s.Attach)

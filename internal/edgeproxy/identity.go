@@ -207,13 +207,26 @@ func (k *keypairs) reload() {
 	k.bySPKI = m
 }
 
+// userInfo is a user as the API server sees it, as kept in the store.
+type userInfo struct {
+	User   string              `json:"user"`
+	UID    string              `json:"uid,omitempty"`
+	Groups []string            `json:"groups,omitempty"`
+	Extra  map[string][]string `json:"extra,omitempty"`
+}
+
+func (id *identity) asUser() userInfo {
+	return userInfo{User: id.user, UID: id.uid, Groups: id.groups, Extra: id.extra}
+}
+
+func (id *identity) setUser(u userInfo) {
+	id.user, id.uid, id.groups, id.extra = u.User, u.UID, u.Groups, u.Extra
+}
+
 // tokenInfo is what the proxy learned about a bearer token while online.
 type tokenInfo struct {
-	Partition string              `json:"partition"`
-	User      string              `json:"user"`
-	UID       string              `json:"uid,omitempty"`
-	Groups    []string            `json:"groups,omitempty"`
-	Extra     map[string][]string `json:"extra,omitempty"`
+	Partition string `json:"partition"`
+	userInfo
 }
 
 const bucketTokens = "tokens"
@@ -265,7 +278,7 @@ func (t *tokens) resolve(ctx context.Context, tok string, online bool) *identity
 	ui, code, err := t.review(ctx, tok)
 	switch {
 	case err == nil && ui != nil:
-		info := tokenInfo{User: ui.Username, UID: ui.UID, Groups: ui.Groups, Extra: map[string][]string{}}
+		info := tokenInfo{userInfo: userInfo{User: ui.Username, UID: ui.UID, Groups: ui.Groups, Extra: map[string][]string{}}}
 		for k, v := range ui.Extra {
 			info.Extra[k] = v
 		}
@@ -307,7 +320,8 @@ func (t *tokens) remember(h [32]byte, info tokenInfo, exp time.Time) {
 }
 
 func (id *identity) fill(info tokenInfo) {
-	id.user, id.uid, id.groups, id.extra, id.partition = info.User, info.UID, info.Groups, info.Extra, info.Partition
+	id.setUser(info.userInfo)
+	id.partition = info.Partition
 }
 
 // tokenExpiry reads the exp claim of a JWT, without trusting it for

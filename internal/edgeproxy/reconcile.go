@@ -32,12 +32,9 @@ const bucketPartitions = "partitions"
 
 // partitionInfo is what the proxy needs to act for an identity.
 type partitionInfo struct {
-	Kind   credKind            `json:"kind"`
-	User   string              `json:"user"`
-	UID    string              `json:"uid,omitempty"`
-	Groups []string            `json:"groups,omitempty"`
-	Extra  map[string][]string `json:"extra,omitempty"`
-	SPKI   string              `json:"spki,omitempty"` // keypair: SHA-256 of the public key
+	Kind credKind `json:"kind"`
+	userInfo
+	SPKI string `json:"spki,omitempty"` // keypair: SHA-256 of the public key
 }
 
 // identities remembers the identities seen, to act for them later.
@@ -61,7 +58,7 @@ func (p *Proxy) notePartition(id *identity, cert *x509.Certificate) {
 	if seen {
 		return
 	}
-	info := partitionInfo{Kind: id.kind, User: id.user, UID: id.uid, Groups: id.groups, Extra: id.extra}
+	info := partitionInfo{Kind: id.kind, userInfo: id.asUser()}
 	if id.kind == credKeypair && cert != nil {
 		sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
 		info.SPKI = hex.EncodeToString(sum[:])
@@ -81,7 +78,8 @@ func (p *Proxy) actFor(partition string) (func(*http.Request), *http.Transport) 
 	if json.Unmarshal(rec.Value, &info) != nil {
 		return nil, nil
 	}
-	id := &identity{kind: info.Kind, user: info.User, uid: info.UID, groups: info.Groups, extra: info.Extra}
+	id := &identity{kind: info.Kind}
+	id.setUser(info.userInfo)
 	switch info.Kind {
 	case credFrontProxy:
 		if p.front == nil {

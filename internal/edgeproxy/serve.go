@@ -298,10 +298,11 @@ func (p *Proxy) serveList(w http.ResponseWriter, r *http.Request, rs *request) {
 		}
 	}
 	head := wire.ListHead{ResourceVersion: wire.FormatRV(m.RV)}
-	var werr error
-	if enc == wire.Protobuf {
-		// The envelope carries the list's size up front: measure first.
-		size := 0
+	// A first walk, before any header goes out, when the answer needs to
+	// know where the page ends (the continue token comes first) or, for
+	// protobuf, the list's size (the envelope carries it up front).
+	size := 0
+	if enc == wire.Protobuf || limit < int(^uint(0)>>1) {
 		last, more, err := walk(func(raw []byte) error { size += wire.ProtoItemSize(len(raw)); return nil })
 		if err != nil {
 			p.fail(w, r, rs, http.StatusServiceUnavailable, "edge cache: "+err.Error())
@@ -310,39 +311,24 @@ func (p *Proxy) serveList(w http.ResponseWriter, r *http.Request, rs *request) {
 		if more {
 			head.Continue = encodeContinue(m.Gen, last)
 		}
-		p.hit(w, rs)
-		w.Header().Set("Content-Type", enc.ContentType(false))
-		w.WriteHeader(http.StatusOK)
-		lw, err := wire.StartProtoList(w, m.ListType, head, size)
-		if err == nil {
-			if _, _, err = walk(lw.Item); err == nil {
-				err = lw.Close()
-			}
-		}
-		werr = err
+	}
+	p.hit(w, rs)
+	w.Header().Set("Content-Type", enc.ContentType(false))
+	w.WriteHeader(http.StatusOK)
+	var lw interface {
+		Item([]byte) error
+		Close() error
+	}
+	var werr error
+	if enc == wire.Protobuf {
+		lw, werr = wire.StartProtoList(w, m.ListType, head, size)
 	} else {
-		// JSON needs no sizes, but the continue token goes first: find
-		// where this page ends.
-		if limit < int(^uint(0)>>1) {
-			last, more, err := walk(func([]byte) error { return nil })
-			if err != nil {
-				p.fail(w, r, rs, http.StatusServiceUnavailable, "edge cache: "+err.Error())
-				return
-			}
-			if more {
-				head.Continue = encodeContinue(m.Gen, last)
-			}
+		lw, werr = wire.StartJSONList(w, m.ListType, head)
+	}
+	if werr == nil {
+		if _, _, werr = walk(lw.Item); werr == nil {
+			werr = lw.Close()
 		}
-		p.hit(w, rs)
-		w.Header().Set("Content-Type", enc.ContentType(false))
-		w.WriteHeader(http.StatusOK)
-		lw, err := wire.StartJSONList(w, m.ListType, head)
-		if err == nil {
-			if _, _, err = walk(lw.Item); err == nil {
-				err = lw.Close()
-			}
-		}
-		werr = err
 	}
 	if werr != nil {
 		// Headers are out: all we can do is cut the response short so the

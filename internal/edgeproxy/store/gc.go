@@ -123,15 +123,22 @@ func dropView(tx *bolt.Tx, u viewUse) error {
 }
 
 func expireGets(tx *bolt.Tx, cutoff time.Time) error {
-	b := tx.Bucket(bucketGets)
-	var drop [][]byte
+	return deleteWhere(tx.Bucket(bucketGets), func(_, v []byte) bool {
+		return len(v) >= 17 && time.Unix(0, int64(binary.BigEndian.Uint64(v[9:17]))).Before(cutoff)
+	})
+}
+
+// deleteWhere deletes the keys of b for which drop is true (collected
+// first: bbolt forbids deleting while iterating).
+func deleteWhere(b *bolt.Bucket, drop func(k, v []byte) bool) error {
+	var keys [][]byte
 	_ = b.ForEach(func(k, v []byte) error {
-		if len(v) >= 17 && time.Unix(0, int64(binary.BigEndian.Uint64(v[9:17]))).Before(cutoff) {
-			drop = append(drop, bytes.Clone(k))
+		if drop(k, v) {
+			keys = append(keys, bytes.Clone(k))
 		}
 		return nil
 	})
-	for _, k := range drop {
+	for _, k := range keys {
 		if err := b.Delete(k); err != nil {
 			return err
 		}
@@ -142,21 +149,10 @@ func expireGets(tx *bolt.Tx, cutoff time.Time) error {
 func expireRecords(tx *bolt.Tx, now, cutoff time.Time) error {
 	kv := tx.Bucket(bucketKV)
 	return kv.ForEachBucket(func(name []byte) error {
-		b := kv.Bucket(name)
-		var drop [][]byte
-		_ = b.ForEach(func(k, v []byte) error {
+		return deleteWhere(kv.Bucket(name), func(_, v []byte) bool {
 			r, err := decodeRecord(v)
-			if err != nil || (!r.Expires.IsZero() && !now.Before(r.Expires)) || r.Updated.Before(cutoff) {
-				drop = append(drop, bytes.Clone(k))
-			}
-			return nil
+			return err != nil || (!r.Expires.IsZero() && !now.Before(r.Expires)) || r.Updated.Before(cutoff)
 		})
-		for _, k := range drop {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
 	})
 }
 

@@ -72,6 +72,17 @@ func ReadJSONList(r io.Reader, v ListVisitor) error {
 	return readJSONListFast(r, v)
 }
 
+// jsonListMeta is what a list reader keeps of a JSON list's metadata.
+type jsonListMeta struct {
+	ResourceVersion    string `json:"resourceVersion"`
+	Continue           string `json:"continue"`
+	RemainingItemCount *int64 `json:"remainingItemCount"`
+}
+
+func (lm *jsonListMeta) setIn(head *ListHead) {
+	head.ResourceVersion, head.Continue, head.Remaining = lm.ResourceVersion, lm.Continue, lm.RemainingItemCount
+}
+
 // readJSONListSlow is ReadJSONList by encoding/json (tests compare the two).
 func readJSONListSlow(r io.Reader, v ListVisitor) error {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 32<<10))
@@ -79,15 +90,7 @@ func readJSONListSlow(r io.Reader, v ListVisitor) error {
 		return err
 	}
 	var head ListHead
-	headSent := false
-	sendHead := func() error {
-		if headSent || v.Head == nil {
-			headSent = true
-			return nil
-		}
-		headSent = true
-		return v.Head(head)
-	}
+	sendHead := v.headOnce(&head)
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -107,15 +110,11 @@ func readJSONListSlow(r io.Reader, v ListVisitor) error {
 				return err
 			}
 		case "metadata":
-			var lm struct {
-				ResourceVersion    string `json:"resourceVersion"`
-				Continue           string `json:"continue"`
-				RemainingItemCount *int64 `json:"remainingItemCount"`
-			}
+			var lm jsonListMeta
 			if err := dec.Decode(&lm); err != nil {
 				return err
 			}
-			head.ResourceVersion, head.Continue, head.Remaining = lm.ResourceVersion, lm.Continue, lm.RemainingItemCount
+			lm.setIn(&head)
 		case "items":
 			tok, err := dec.Token()
 			if err != nil {

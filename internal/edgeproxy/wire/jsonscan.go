@@ -282,15 +282,7 @@ func readJSONListFast(r io.Reader, v ListVisitor) error {
 		return err
 	}
 	var head ListHead
-	headSent := false
-	sendHead := func() error {
-		if headSent || v.Head == nil {
-			headSent = true
-			return nil
-		}
-		headSent = true
-		return v.Head(head)
-	}
+	sendHead := v.headOnce(&head)
 	if c, err := s.next(); err != nil {
 		return err
 	} else if c == '}' {
@@ -370,15 +362,11 @@ func readJSONListFast(r io.Reader, v ListVisitor) error {
 					return err
 				}
 			case "metadata":
-				var lm struct {
-					ResourceVersion    string `json:"resourceVersion"`
-					Continue           string `json:"continue"`
-					RemainingItemCount *int64 `json:"remainingItemCount"`
-				}
+				var lm jsonListMeta
 				if err := json.Unmarshal(val, &lm); err != nil {
 					return err
 				}
-				head.ResourceVersion, head.Continue, head.Remaining = lm.ResourceVersion, lm.Continue, lm.RemainingItemCount
+				lm.setIn(&head)
 			}
 		}
 		c, err := s.next()

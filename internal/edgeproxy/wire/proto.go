@@ -221,6 +221,21 @@ type ListVisitor struct {
 	Item func(raw []byte) error
 }
 
+// headOnce returns what the list readers call when the head is complete
+// (before the first item, or at the end of a list without items): it
+// passes *head to v.Head the first time and does nothing after.
+func (v ListVisitor) headOnce(head *ListHead) func() error {
+	sent := false
+	return func() error {
+		if sent || v.Head == nil {
+			sent = true
+			return nil
+		}
+		sent = true
+		return v.Head(*head)
+	}
+}
+
 // ReadProtoList reads a protobuf list from r, item by item.
 func ReadProtoList(r io.Reader, v ListVisitor) error {
 	br := bufio.NewReaderSize(r, 32<<10)
@@ -232,15 +247,7 @@ func ReadProtoList(r io.Reader, v ListVisitor) error {
 		return errors.New("wire: not a protobuf list (no k8s magic)")
 	}
 	var head ListHead
-	headSent := false
-	sendHead := func() error {
-		if headSent || v.Head == nil {
-			headSent = true
-			return nil
-		}
-		headSent = true
-		return v.Head(head)
-	}
+	sendHead := v.headOnce(&head)
 	for {
 		num, typ, err := readTag(br)
 		if err == io.EOF {

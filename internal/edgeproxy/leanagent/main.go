@@ -2,7 +2,7 @@
 // of Outpost. It exists to measure what the proxy itself costs in memory,
 // apart from the all-in-one outpost binary whose package initialisation
 // (all of Kubernetes) dominates the agent's resident set; see
-// docs/performance-edgeproxy.md. It is not shipped.
+// docs/performance.md. It is not shipped.
 package main
 
 import (

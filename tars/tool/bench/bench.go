@@ -33,7 +33,7 @@ import (
 	"github.com/outpost-edge/outpost/tars/client"
 	"github.com/outpost-edge/outpost/tars/codec"
 	"github.com/outpost-edge/outpost/tars/dynamic"
-	"github.com/outpost-edge/outpost/tars/endpoint"
+	"github.com/outpost-edge/outpost/tars/locator"
 	"github.com/outpost-edge/outpost/tars/protocol"
 	"github.com/outpost-edge/outpost/tars/servant"
 )
@@ -59,6 +59,7 @@ func Main(name string, args []string, stdout, stderr io.Writer) int {
 	fs.Var(&idlFiles, "idl", "`file`.tars defining the servant's interface (repeatable)")
 	fs.Var(&includes, "I", "search `dir` for #include files (repeatable)")
 	eps := fs.String("endpoint", "", "TARS `endpoints` of the servant (or write servant@endpoints)")
+	loc := fs.String("locator", os.Getenv(locator.EnvLocator), "registry `proxy` resolving a servant given without endpoints (default $"+locator.EnvLocator+"); endpoint changes are pushed during the run")
 	iface := fs.String("interface", "", "`Module.Interface` to take the function from, when several define it")
 	var cfg Config
 	fs.IntVar(&cfg.Concurrency, "c", 16, "concurrent callers (calls in flight)")
@@ -108,16 +109,12 @@ func Main(name string, args []string, stdout, stderr io.Writer) int {
 	if *eps != "" {
 		proxy += "@" + *eps
 	}
-	if p, err := endpoint.ParseProxy(proxy); err != nil {
-		return fail("%v", err)
-	} else if len(p.Endpoints) == 0 {
-		return fail("no endpoints for %s: use -endpoint 'tcp -h host -p port'", p.Object)
-	}
-	c, err := client.New(proxy, client.WithTimeout(*timeout), client.WithConnsPerEndpoint(*conns))
+	c, closeClient, err := locator.NewClient(proxy, locator.Config{Locator: *loc},
+		client.WithTimeout(*timeout), client.WithConnsPerEndpoint(*conns))
 	if err != nil {
 		return fail("%v", err)
 	}
-	defer c.Close()
+	defer closeClient()
 
 	if !*quiet {
 		cfg.Progress = stderr

@@ -36,6 +36,7 @@ import (
 	"github.com/outpost-edge/outpost/tars/client"
 	"github.com/outpost-edge/outpost/tars/dynamic"
 	"github.com/outpost-edge/outpost/tars/endpoint"
+	"github.com/outpost-edge/outpost/tars/locator"
 	"github.com/outpost-edge/outpost/tars/protocol"
 	"github.com/outpost-edge/outpost/tars/servant"
 )
@@ -65,6 +66,7 @@ type command struct {
 
 	idl, includes   listFlag
 	endpoints       string
+	locator, setID  string
 	iface           string
 	timeout         time.Duration
 	ctxKV, statusKV mapFlag
@@ -105,6 +107,8 @@ func parse(name string, args []string, stderr io.Writer) (*command, int) {
 	fs.Var(&c.idl, "idl", "`file`.tars defining the servant's interface (repeatable)")
 	fs.Var(&c.includes, "I", "search `dir` for #include files (repeatable)")
 	fs.StringVar(&c.endpoints, "endpoint", "", "TARS `endpoints` of the servant, e.g. 'tcp -h 127.0.0.1 -p 10000' (or write servant@endpoints)")
+	fs.StringVar(&c.locator, "locator", os.Getenv(locator.EnvLocator), "registry `proxy` resolving servants given without endpoints, e.g. 'tars.tarsregistry.QueryObj@tcp -h 127.0.0.1 -p 17890' (default $"+locator.EnvLocator+")")
+	fs.StringVar(&c.setID, "set", "", "resolve with set routing, as a caller in `set` name.area.group")
 	fs.StringVar(&c.iface, "interface", "", "`Module.Interface` to take the function from, when several define it")
 	fs.DurationVar(&c.timeout, "timeout", 3*time.Second, "call timeout, sent to the server as iTimeout")
 	fs.Var(&c.ctxKV, "context", "`key=value` for the request context map (repeatable)")
@@ -171,11 +175,11 @@ func (c *command) run() int {
 	if err != nil {
 		return c.errorf(ExitUsage, "arguments for %s: %v", m.Name, err)
 	}
-	cl, err := c.client()
+	cl, closeClient, err := c.client()
 	if err != nil {
 		return c.errorf(ExitUsage, "%v", err)
 	}
-	defer cl.Close()
+	defer closeClient()
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	resp, err := cl.Invoke(ctx, req)
@@ -226,28 +230,29 @@ func (c *command) request(m *servant.MethodDesc) (*protocol.RequestPacket, error
 	return req, nil
 }
 
-func (c *command) client() (*client.Client, error) {
+// client returns a client for the servant: direct to its endpoints, or
+// resolved through the registry given with -locator.
+func (c *command) client() (*client.Client, func(), error) {
 	proxy := c.obj
 	if c.endpoints != "" {
 		if strings.Contains(c.obj, "@") {
-			return nil, errors.New("give the endpoints either with -endpoint or as servant@endpoints, not both")
+			return nil, nil, errors.New("give the endpoints either with -endpoint or as servant@endpoints, not both")
 		}
 		proxy += "@" + c.endpoints
 	}
 	p, err := endpoint.ParseProxy(proxy)
 	if err != nil {
-		return nil, err
-	}
-	if len(p.Endpoints) == 0 {
-		return nil, fmt.Errorf("no endpoints for %s: use -endpoint 'tcp -h host -p port'", p.Object)
+		return nil, nil, err
 	}
 	opts := []client.Option{client.WithTimeout(c.timeout), client.WithDialTimeout(c.timeout)}
 	if cfg, err := c.tlsConfig(p.Endpoints); err != nil {
-		return nil, err
+		return nil, nil, err
 	} else if cfg != nil {
 		opts = append(opts, client.WithTLS(cfg))
 	}
-	return client.New(proxy, opts...)
+	// One call: a query, no push subscription.
+	cfg := locator.Config{Locator: c.locator, SetID: c.setID, NoPush: true, Timeout: c.timeout}
+	return locator.NewClient(proxy, cfg, opts...)
 }
 
 func (c *command) tlsConfig(eps []endpoint.Endpoint) (*tls.Config, error) {

@@ -8,8 +8,11 @@ import (
 )
 
 // readInt locates the integer field at tag and reads it, accepting ZERO_TAG
-// and the integer types up to max (narrower values are sign-extended).
-func (r *Reader) readInt(tag byte, require bool, max Type) (v int64, present bool, err error) {
+// and the integer types up to max (narrower values are sign-extended). If
+// the field is absent, or on error, it returns def: callers pass the
+// variable's current value and store the result unconditionally, which
+// keeps the Read methods below within the inlining budget.
+func (r *Reader) readInt(tag byte, require bool, max Type, def int64) (int64, error) {
 	// Fast path: the next field is the wanted one, with a one-byte head and
 	// an acceptable type, and at least 8 bytes follow the head: load them
 	// and keep the payload's n top bytes, sign-extended.
@@ -18,104 +21,96 @@ func (r *Reader) readInt(tag byte, require bool, max Type) (v int64, present boo
 		if typ := Type(h & 0x0F); h>>4 == tag && typ <= max {
 			n := 1 << typ
 			r.off = off + 1 + n
-			return int64(binary.BigEndian.Uint64(r.buf[off+1:])) >> (64 - 8*n), true, nil
+			return int64(binary.BigEndian.Uint64(r.buf[off+1:])) >> (64 - 8*n), nil
 		} else if h == tag<<4|byte(TypeZero) {
 			r.off = off + 1
-			return 0, true, nil
+			return 0, nil
 		}
 	}
 	typ, present, err := r.SkipToTag(tag, require)
 	if !present {
-		return 0, false, err
+		return def, err
 	}
-	v, err = r.intPayload(typ, max, tag)
-	return v, err == nil, err
+	v, err := r.intPayload(typ, max, tag)
+	if err != nil {
+		return def, err
+	}
+	return v, nil
 }
 
 // readUint reads an unsigned IDL type from its widened wire type and checks
-// that the value fits.
-func (r *Reader) readUint(tag byte, require bool, wire Type, limit int64) (int64, bool, error) {
-	v, ok, err := r.readInt(tag, require, wire)
-	if ok && (v < 0 || v > limit) {
-		return 0, false, &Error{Err: ErrRange, Offset: r.off, Tag: int(tag),
+// that the value fits; like readInt it returns def if the field is absent
+// or on error.
+func (r *Reader) readUint(tag byte, require bool, wire Type, limit, def int64) (int64, error) {
+	v, err := r.readInt(tag, require, wire, def)
+	if err == nil && (v < 0 || v > limit) {
+		return def, &Error{Err: ErrRange, Offset: r.off, Tag: int(tag),
 			Expected: "value in [0, " + strconv.FormatInt(limit, 10) + "]", Got: strconv.FormatInt(v, 10)}
 	}
-	return v, ok, err
+	return v, err
 }
 
 // ReadBool reads an int8 field at tag; any non-zero value is true.
 func (r *Reader) ReadBool(v *bool, tag byte, require bool) error {
-	x, ok, err := r.readInt(tag, require, TypeByte)
-	if ok {
-		*v = x != 0
+	var def int64
+	if *v {
+		def = 1
 	}
+	x, err := r.readInt(tag, require, TypeByte, def)
+	*v = x != 0
 	return err
 }
 
 // ReadInt8 reads the field at tag from ZERO_TAG or BYTE.
 func (r *Reader) ReadInt8(v *int8, tag byte, require bool) error {
-	x, ok, err := r.readInt(tag, require, TypeByte)
-	if ok {
-		*v = int8(x)
-	}
+	x, err := r.readInt(tag, require, TypeByte, int64(*v))
+	*v = int8(x)
 	return err
 }
 
 // ReadInt16 reads the field at tag from ZERO_TAG, BYTE or SHORT.
 func (r *Reader) ReadInt16(v *int16, tag byte, require bool) error {
-	x, ok, err := r.readInt(tag, require, TypeShort)
-	if ok {
-		*v = int16(x)
-	}
+	x, err := r.readInt(tag, require, TypeShort, int64(*v))
+	*v = int16(x)
 	return err
 }
 
 // ReadInt32 reads the field at tag from ZERO_TAG, BYTE, SHORT or INT. Enums
 // are read with ReadInt32.
 func (r *Reader) ReadInt32(v *int32, tag byte, require bool) error {
-	x, ok, err := r.readInt(tag, require, TypeInt)
-	if ok {
-		*v = int32(x)
-	}
+	x, err := r.readInt(tag, require, TypeInt, int64(*v))
+	*v = int32(x)
 	return err
 }
 
 // ReadInt64 reads the field at tag from any integer type.
 func (r *Reader) ReadInt64(v *int64, tag byte, require bool) error {
-	x, ok, err := r.readInt(tag, require, TypeLong)
-	if ok {
-		*v = x
-	}
+	x, err := r.readInt(tag, require, TypeLong, *v)
+	*v = x
 	return err
 }
 
 // ReadUint8 reads an IDL unsigned byte (wire short); values outside
 // [0, 255] fail with ErrRange.
 func (r *Reader) ReadUint8(v *uint8, tag byte, require bool) error {
-	x, ok, err := r.readUint(tag, require, TypeShort, math.MaxUint8)
-	if ok {
-		*v = uint8(x)
-	}
+	x, err := r.readUint(tag, require, TypeShort, math.MaxUint8, int64(*v))
+	*v = uint8(x)
 	return err
 }
 
 // ReadUint16 reads an IDL unsigned short (wire int); values outside
 // [0, 65535] fail with ErrRange.
 func (r *Reader) ReadUint16(v *uint16, tag byte, require bool) error {
-	x, ok, err := r.readUint(tag, require, TypeInt, math.MaxUint16)
-	if ok {
-		*v = uint16(x)
-	}
+	x, err := r.readUint(tag, require, TypeInt, math.MaxUint16, int64(*v))
+	*v = uint16(x)
 	return err
 }
 
 // ReadUint32 reads an IDL unsigned int (wire long); values outside
 // [0, 2^32-1] fail with ErrRange.
 func (r *Reader) ReadUint32(v *uint32, tag byte, require bool) error {
-	x, ok, err := r.readUint(tag, require, TypeLong, math.MaxUint32)
-	if ok {
-		*v = uint32(x)
-	}
+	x, err := r.readUint(tag, require, TypeLong, math.MaxUint32, int64(*v))
+	*v = uint32(x)
 	return err
 }
 

@@ -97,12 +97,17 @@ func (r *Reader) ReadHead() (typ Type, tag byte, err error) {
 // more is consumed, present is false, and err wraps ErrRequiredMissing if
 // require is set. Generated code uses it to switch on the wire type.
 func (r *Reader) SkipToTag(tag byte, require bool) (typ Type, present bool, err error) {
-	// Fast path: the next field is the wanted one, with a one-byte head.
+	// Fast paths: the next field is the wanted one, with a one-byte head;
+	// or an optional field is absent at the end of its struct (an optional
+	// member equal to its default, the common case).
 	if r.off < len(r.buf) && tag < 15 {
 		h := r.buf[r.off]
 		if h>>4 == tag && Type(h&0x0F) != TypeStructEnd {
 			r.off++
 			return Type(h & 0x0F), true, nil
+		}
+		if h == byte(TypeStructEnd) && !require {
+			return 0, false, nil
 		}
 	}
 	return r.skipToTagSlow(tag, require)
@@ -261,7 +266,7 @@ func (r *Reader) take(n int, tag byte) ([]byte, error) {
 // needs at least per bytes.
 func (r *Reader) readCount(tag byte, per int) (int, error) {
 	start := r.off
-	v, _, err := r.readInt(0, true, TypeInt)
+	v, err := r.readInt(0, true, TypeInt, 0)
 	if err != nil {
 		if e, ok := err.(*Error); ok {
 			e.Tag, e.Msg = int(tag), "reading the count"

@@ -96,9 +96,10 @@ type Store struct {
 	opts Options
 	log  *slog.Logger
 
-	ops  chan *op
-	quit chan struct{}
-	done chan struct{}
+	ops    chan *op
+	queued queue // bytes in ops not committed yet
+	quit   chan struct{}
+	done   chan struct{}
 
 	mu       sync.Mutex
 	closed   bool
@@ -222,6 +223,12 @@ func (s *Store) submit(fn func(tx *bolt.Tx) error, size int, wait bool) <-chan e
 	if wait {
 		o.done = make(chan error, 1)
 	}
+	if size > 0 && !s.queued.reserve(size, s.quit) {
+		if o.done != nil {
+			o.done <- ErrClosed
+		}
+		return o.done
+	}
 	select {
 	case s.ops <- o:
 	case <-s.quit:
@@ -295,6 +302,7 @@ func (s *Store) writer() {
 			}
 		}
 		s.commit(batch)
+		s.queued.release(size)
 		if collect != nil {
 			s.collect()
 			collect.done <- nil

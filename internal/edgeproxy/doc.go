@@ -55,7 +55,10 @@ are kept with their expiry; discovery and /version as raw bodies. See
 package store for the bbolt layout: lists are written item by item into a
 new generation and switched to atomically, so no list is held whole in
 memory and a crash leaves the previous state; a list that repeats the view
-writes nothing but its resourceVersion.
+writes nothing but its resourceVersion. What waits for the disk is bounded
+(32 MiB queued for the writer, 64 chunks between the client's response and
+the parser), so a list larger than memory streams through at the pace of the
+slower of client and disk.
 
 Lists are recorded from the response as the client reads it (a copy goes
 to a parser goroutine; compressed responses pass through compressed and

@@ -63,7 +63,7 @@ Start here:
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(newServerCommand(g), newAgentCommand(g), newCallCommand(), newBenchCommand(), newTarsCommand(), newTokenCommand(), newSSHCommand(), newVersionCommand())
+	root.AddCommand(newServerCommand(g), newAgentCommand(g), newCallCommand(), newBenchCommand(), newTarsCommand(), newRegistryCommand(g), newTokenCommand(), newSSHCommand(), newVersionCommand())
 	return root
 }
 

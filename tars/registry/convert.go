@@ -19,6 +19,14 @@ func EndpointF(inst Instance) queryf.EndpointF {
 		AuthType: int32(ep.AuthType), SetId: inst.SetID, NodeName: inst.NodeName,
 		Groupworkid: -1, Grouprealid: -1,
 	}
+	// Unset (-1) is not a wire value: TARS registries send 0, or 100
+	// for a static-weight endpoint (§4.2).
+	if f.Weight < 0 {
+		f.Weight = 0
+		if ep.WeightType != 0 {
+			f.Weight = 100
+		}
+	}
 	switch ep.Proto {
 	case endpoint.UDP:
 		f.Istcp = 0

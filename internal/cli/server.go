@@ -17,6 +17,7 @@ func newServerCommand(g *globalFlags) *cobra.Command {
 	var (
 		cfg                 server.Config
 		bindAddr, advertise string
+		egressOn            bool
 	)
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -54,6 +55,7 @@ against that existing cluster instead.`,
 			if cp.DataDir, err = filepath.Abs(cp.DataDir); err != nil {
 				return err
 			}
+			cfg.Egress.Disabled = !egressOn
 			cfg.Out = cmd.OutOrStdout()
 			return server.Run(cmd.Context(), cfg, log)
 		},
@@ -73,6 +75,7 @@ against that existing cluster instead.`,
 	f.StringArrayVar(&cp.APIServerArgs, "kube-apiserver-arg", nil, "extra kube-apiserver flag, e.g. --kube-apiserver-arg=--v=2 (repeatable)")
 	f.StringArrayVar(&cp.ControllerManagerArgs, "kube-controller-manager-arg", nil, "extra kube-controller-manager flag (repeatable)")
 	f.StringArrayVar(&cp.SchedulerArgs, "kube-scheduler-arg", nil, "extra kube-scheduler flag (repeatable)")
+	f.BoolVar(&egressOn, "apiserver-egress", true, "send the embedded API server's traffic to nodes (kubelet logs, exec, port-forward) through Outpost's egress proxy, which uses the edge tunnel for edge nodes")
 	f.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "attach to the cluster in this kubeconfig instead of embedding a control plane")
 	addTunnelServerFlags(f, &cfg.Tunnel)
 	f.StringVar(&cfg.Components.MetricsAddress, "metrics-bind-address", "127.0.0.1:9560", "address of Prometheus /metrics for Outpost's components (0 disables)")

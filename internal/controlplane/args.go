@@ -42,6 +42,9 @@ func apiServerArgs(cfg Config, p Paths, etcd datastoreEndpoints) []string {
 	if cfg.AdvertiseAddress != nil {
 		args = append(args, "--advertise-address="+cfg.AdvertiseAddress.String())
 	}
+	if cfg.EgressSelectorConfigFile != "" {
+		args = append(args, "--egress-selector-config-file="+cfg.EgressSelectorConfigFile)
+	}
 	if etcd.caFile != "" {
 		args = append(args, "--etcd-cafile="+etcd.caFile)
 	}

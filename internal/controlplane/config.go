@@ -5,7 +5,10 @@
 package controlplane
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 )
 
@@ -31,6 +34,9 @@ type Config struct {
 	ServiceCIDR string
 	// ExtraSANs are added to the API server's serving certificate.
 	ExtraSANs []string
+	// EgressSelectorConfigFile, when set, is the API server's
+	// --egress-selector-config-file (see package egress).
+	EgressSelectorConfigFile string
 	// Extra upstream flags per component, "--name=value", applied last so
 	// they override Outpost's choices.
 	APIServerArgs, ControllerManagerArgs, SchedulerArgs []string
@@ -61,6 +67,21 @@ func (p Paths) Kubeconfig(component string) string {
 
 // Database is the SQLite file of the default datastore.
 func (p Paths) Database() string { return p.join("db", "state.db") }
+
+// EgressSocket is the unix socket of the API server's egress proxy. Unix
+// socket paths are limited to about 100 bytes, so a deep data directory
+// gets one in the temporary directory, named after it.
+func (p Paths) EgressSocket() string {
+	if s := p.join("egress.sock"); len(s) < 100 {
+		return s
+	}
+	sum := sha256.Sum256([]byte(p.dir))
+	return filepath.Join(os.TempDir(), fmt.Sprintf("outpost-egress-%x.sock", sum[:6]))
+}
+
+// EgressSelectorConfig is the EgressSelectorConfiguration file written for
+// the embedded API server.
+func (p Paths) EgressSelectorConfig() string { return p.join("egress-selector.yaml") }
 
 // KubernetesLog receives the upstream components' logs.
 func (p Paths) KubernetesLog() string { return p.join("logs", "kubernetes.log") }

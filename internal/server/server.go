@@ -30,6 +30,8 @@ type Config struct {
 	ControlPlane controlplane.Config
 	// Components configures Outpost's cloud-side components.
 	Components ComponentsConfig
+	// Egress configures the API server's egress proxy.
+	Egress EgressConfig
 	// Tunnel configures the cloud–edge tunnel server.
 	Tunnel tunnel.Config
 	// Out receives the short "how to use it" banner.
@@ -57,6 +59,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 	} else {
 		start := time.Now()
+		egressLn, err := prepareEgress(&cfg)
+		if err != nil {
+			return err
+		}
+		if egressLn != nil {
+			defer egressLn.Close()
+		}
 		cp, err := controlplane.Start(ctx, cfg.ControlPlane, log)
 		if err != nil {
 			return err
@@ -67,6 +76,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			log.Info("stopped")
 		}()
 		restCfg, cpErr = cp.RestConfig(), cp.Err()
+		if egressLn != nil {
+			egressCtx, stopEgress := context.WithCancel(ctx)
+			defer stopEgress()
+			go func() {
+				if err := runEgress(egressCtx, egressLn, restCfg, egressRouter(cfg.Components), log); err != nil {
+					log.Error("API server egress proxy stopped", "err", err)
+				}
+			}()
+		}
 		kubeconfig := cp.Paths().AdminKubeconfig()
 		log.Info("control plane ready", "url", cp.URL(), "took", time.Since(start).Round(time.Millisecond),
 			"kubeconfig", kubeconfig, "componentLogs", cp.Paths().KubernetesLog())

@@ -194,25 +194,63 @@ func checkPortForward(t *testing.T, kubeconfig, ns, pod string) {
 	}
 }
 
-// TestKubectlDirect: the API server dials the simulated kubelets itself.
+// TestKubectlDirect: the API server dials the simulated kubelets itself
+// (no egress selector).
 func TestKubectlDirect(t *testing.T) {
+	srv := testenv.StartServer(t, testenv.ServerOptions{Args: []string{"--apiserver-egress=false"}})
+	checkSimulatedNode(t, srv, "direct")
+}
+
+// TestKubectlThroughEgress: the embedded API server reaches the kubelets
+// through Outpost's egress proxy (its default), which dials them directly
+// since they have no tunnel.
+func TestKubectlThroughEgress(t *testing.T) {
 	srv := testenv.Shared(t)
+	checkSimulatedNode(t, srv, "egress")
+}
+
+func checkSimulatedNode(t *testing.T, srv *testenv.Server, prefix string) {
 	client := srv.Client(t)
 	ns := testenv.Namespace(t, client)
-	testenv.StartSimulator(t, srv.Kubeconfig(), testenv.SimulatorOptions{Nodes: 2, NamePrefix: "kapi"})
-	pod := runningPod(t, client, ns, "web", "kapi-1")
+	testenv.StartSimulator(t, srv.Kubeconfig(), testenv.SimulatorOptions{Nodes: 2, NamePrefix: prefix})
+	node := prefix + "-1"
+	pod := runningPod(t, client, ns, "web", node)
 
-	node, err := client.CoreV1().Nodes().Get(t.Context(), "kapi-1", metav1.GetOptions{})
+	n, err := client.CoreV1().Nodes().Get(t.Context(), node, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pod.Status.HostIP != "127.0.0.1" || node.Status.DaemonEndpoints.KubeletEndpoint.Port == 0 {
-		t.Fatalf("hostIP %s, kubelet port %d", pod.Status.HostIP, node.Status.DaemonEndpoints.KubeletEndpoint.Port)
+	port := n.Status.DaemonEndpoints.KubeletEndpoint.Port
+	if pod.Status.HostIP != "127.0.0.1" || port == 0 {
+		t.Fatalf("hostIP %s, kubelet port %d", pod.Status.HostIP, port)
 	}
 	checkKubectl(t, srv.Kubeconfig(), ns, pod.Name)
 	t.Run("auth", func(t *testing.T) {
-		checkKubeletAuth(t, srv.DataDir, fmt.Sprintf("127.0.0.1:%d", node.Status.DaemonEndpoints.KubeletEndpoint.Port))
+		checkKubeletAuth(t, srv.DataDir, fmt.Sprintf("127.0.0.1:%d", port))
 	})
+}
+
+// TestEgressFailsFastForTunnelOnlyNode: a node that may be reached only
+// through the tunnel (label outpost.io/egress=tunnel) and has none gets a
+// quick, clear error from kubectl, not a hang.
+func TestEgressFailsFastForTunnelOnlyNode(t *testing.T) {
+	srv := testenv.Shared(t)
+	client := srv.Client(t)
+	ns := testenv.Namespace(t, client)
+	testenv.StartSimulator(t, srv.Kubeconfig(), testenv.SimulatorOptions{
+		Nodes: 1, NamePrefix: "edgeonly", Labels: map[string]string{"outpost.io/egress": "tunnel"}})
+	pod := runningPod(t, client, ns, "web", "edgeonly-0")
+	start := time.Now()
+	out, code := kubectl(t, srv.Kubeconfig(), "", "-n", ns, "logs", pod.Name, "-c", "app")
+	took := time.Since(start)
+	if code == 0 || !strings.Contains(out, "edgeonly-0") || !strings.Contains(out, "tunnel") {
+		t.Fatalf("kubectl logs: exit %d after %s\n%s", code, took, out)
+	}
+	t.Logf("kubectl logs failed after %s with: %s", took.Round(time.Millisecond), strings.TrimSpace(out))
+	out, code = kubectl(t, srv.Kubeconfig(), "", "-n", ns, "exec", pod.Name, "-c", "app", "--", "echo", "hi")
+	if code == 0 || !strings.Contains(out, "tunnel") {
+		t.Fatalf("kubectl exec: exit %d\n%s", code, out)
+	}
 }
 
 // checkKubeletAuth: the kubelet API refuses clients without a certificate

@@ -153,9 +153,16 @@ func (cn *conn) readBackground() {
 		if cn.pending.len() == 0 {
 			if cn.isDraining() {
 				cn.close(errReconnect)
+				cn.releaseRead()
+				return
 			}
-			cn.releaseRead()
-			return
+			// A client that takes pushes keeps reading, so that a push is
+			// handled when it arrives rather than when the watcher next
+			// finds the connection unread.
+			if cn.client.opts.onPush == nil {
+				cn.releaseRead()
+				return
+			}
 		}
 		if delivered && cn.br.Buffered() == 0 {
 			// Run the caller just woken on this CPU now, before the next

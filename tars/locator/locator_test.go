@@ -224,3 +224,23 @@ func TestResubscribeAfterRegistryRestart(t *testing.T) {
 	d2.Store.Set(instance(b))
 	waitFor(t, "pushed after restart", func() bool { return hasEndpoint(c.Endpoints(), b) })
 }
+
+func startRegistryB(b *testing.B) *devserver.Server {
+	b.Helper()
+	d, err := devserver.Start(devserver.Config{Endpoint: "tcp -h 127.0.0.1 -p 0", Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(d.Close)
+	return d
+}
+
+func dialB(b *testing.B, d *devserver.Server) *client.Client {
+	b.Helper()
+	c, err := client.New(registry.QueryObj+"@"+d.Adapter.Endpoint().String(), client.WithLogger(quiet))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return c
+}

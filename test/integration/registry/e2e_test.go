@@ -3,7 +3,6 @@ package registry_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -40,12 +39,8 @@ func greeterServer(t *testing.T, obj string) (*counter, endpoint.Endpoint) {
 	return g, ad.Endpoint()
 }
 
-func locatorOf(t *testing.T, srv *testenv.Server) string {
-	host, port, err := net.SplitHostPort(srv.RegistryAddress(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("%s@tcp -h %s -p %s", tarsregistry.QueryObj, host, port)
+func locatorOf(t testing.TB, srv *testenv.Server) string {
+	return proxyAt(t, tarsregistry.QueryObj, srv.RegistryAddress(t))
 }
 
 // End to end through `outpost server`: TARS servers register themselves

@@ -125,7 +125,7 @@ func TestPodsAreInstances(t *testing.T) {
 	want("no instances once the Service is gone", 0, 0, nil)
 }
 
-func podIPs(t *testing.T, c kubernetes.Interface, ns string) []string {
+func podIPs(t testing.TB, c kubernetes.Interface, ns string) []string {
 	t.Helper()
 	pods, err := c.CoreV1().Pods(ns).List(t.Context(), metav1.ListOptions{})
 	if err != nil {
@@ -164,7 +164,7 @@ func summary(insts []tarsregistry.Instance) []string {
 
 // setReady sets the Ready condition of the pod with address ip, as a
 // kubelet does when a readiness probe starts failing or passes again.
-func setReady(t *testing.T, c kubernetes.Interface, ns, ip string, ready bool) {
+func setReady(t testing.TB, c kubernetes.Interface, ns, ip string, ready bool) {
 	t.Helper()
 	pods, err := c.CoreV1().Pods(ns).List(t.Context(), metav1.ListOptions{})
 	if err != nil {

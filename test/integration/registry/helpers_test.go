@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 
 // startBackend runs a Backend in the test process against srv's API server,
 // as a server replica would, and waits until it has synced.
-func startBackend(t *testing.T, srv *testenv.Server) *registry.Backend {
+func startBackend(t testing.TB, srv *testenv.Server) *registry.Backend {
 	t.Helper()
 	b := registry.New(srv.Client(t), registry.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -56,7 +56,7 @@ func startBackend(t *testing.T, srv *testenv.Server) *registry.Backend {
 // tarsServer creates a Deployment of replicas pods on the nodes labelled
 // test=<selector> and a Service that makes them servant HelloObj of
 // app.server on port 9000.
-func tarsServer(t *testing.T, c kubernetes.Interface, ns, app, server, selector string, replicas int32) {
+func tarsServer(t testing.TB, c kubernetes.Interface, ns, app, server, selector string, replicas int32) {
 	t.Helper()
 	labels := map[string]string{"app": strings.ToLower(app + "-" + server)}
 	name := labels["app"]
@@ -93,7 +93,7 @@ func tarsServer(t *testing.T, c kubernetes.Interface, ns, app, server, selector 
 	}
 }
 
-func scale(t *testing.T, c kubernetes.Interface, ns, name string, n int) {
+func scale(t testing.TB, c kubernetes.Interface, ns, name string, n int) {
 	t.Helper()
 	_, err := c.AppsV1().Deployments(ns).Patch(t.Context(), name, "application/merge-patch+json",
 		fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, n), metav1.PatchOptions{})
@@ -133,7 +133,7 @@ type recorder struct {
 	n  map[string]int
 }
 
-func subscribe(t *testing.T, src tarsregistry.Source) *recorder {
+func subscribe(t testing.TB, src tarsregistry.Source) *recorder {
 	r := &recorder{n: map[string]int{}}
 	t.Cleanup(src.Subscribe(func(obj string) { r.mu.Lock(); r.n[obj]++; r.mu.Unlock() }))
 	return r
@@ -147,13 +147,9 @@ func (r *recorder) get(obj string) int {
 
 // queryClient calls a server's QueryObj with Outpost's TARS client, as any
 // TARS client configured with that locator would.
-func queryClient(t *testing.T, addr string) *queryf.QueryFClient {
+func queryClient(t testing.TB, addr string) *queryf.QueryFClient {
 	t.Helper()
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(fmt.Sprintf("%s@tcp -h %s -p %s", tarsregistry.QueryObj, host, port))
+	c, err := client.New(proxyAt(t, tarsregistry.QueryObj, addr))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,18 +157,24 @@ func queryClient(t *testing.T, addr string) *queryf.QueryFClient {
 	return queryf.NewQueryFClient(c)
 }
 
-func registerClient(t *testing.T, addr string) *queryf.RegisterClient {
+func registerClient(t testing.TB, addr string) *queryf.RegisterClient {
 	t.Helper()
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(fmt.Sprintf("%s@tcp -h %s -p %s", tarsregistry.RegisterObj, host, port))
+	c, err := client.New(proxyAt(t, tarsregistry.RegisterObj, addr))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
 	return queryf.NewRegisterClient(c)
+}
+
+// proxyAt is the proxy string of obj at addr ("host:port").
+func proxyAt(t testing.TB, obj, addr string) string {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s@tcp -h %s -p %s", obj, host, port)
 }
 
 // wire summarises a QueryF answer like instances does a Source's.
@@ -191,7 +193,7 @@ func wire(active, inactive []queryf.EndpointF) []string {
 }
 
 // queryAll asks addr for every instance of obj (findObjectById4Any).
-func queryAll(t *testing.T, q *queryf.QueryFClient, obj string) ([]string, error) {
+func queryAll(t testing.TB, q *queryf.QueryFClient, obj string) ([]string, error) {
 	ret, active, inactive, err := q.FindObjectById4Any(t.Context(), obj)
 	if err != nil {
 		return nil, err

@@ -79,7 +79,12 @@ var ErrNoResponse = errors.New("tars: invoker returned no response")
 // out-parameters at their tags). results is untouched for oneway calls.
 func Invoke(ctx context.Context, inv Invoker, funcName string, args, results codec.Struct, opts ...CallOption) error {
 	o := applyOptions(opts)
-	req, err := encodeRequest(funcName, args, o)
+	// The arguments stay in a pooled Writer for the length of the call
+	// rather than being copied out: Invoke returns only once req is sent
+	// (see Invoker).
+	w := getWriter()
+	defer putWriter(w)
+	req, err := encodeRequest(w, funcName, args, o)
 	if err != nil {
 		return err
 	}
@@ -110,7 +115,14 @@ func applyOptions(opts []CallOption) *callOptions {
 // EncodeRequest builds the request Invoke sends. With DecodeResponse it lets
 // a runtime add asynchronous calls on top of generated argument types.
 func EncodeRequest(funcName string, args codec.Struct, opts ...CallOption) (*protocol.RequestPacket, error) {
-	return encodeRequest(funcName, args, applyOptions(opts))
+	w := getWriter()
+	defer putWriter(w)
+	req, err := encodeRequest(w, funcName, args, applyOptions(opts))
+	if err != nil {
+		return nil, err
+	}
+	req.Buffer = bytes.Clone(req.Buffer) // the caller keeps req beyond w
+	return req, nil
 }
 
 // DecodeResponse checks a response (a non-zero Ret becomes an *Error) and
@@ -119,9 +131,8 @@ func DecodeResponse(resp *protocol.ResponsePacket, results codec.Struct, opts ..
 	return decodeResponse(resp, results, applyOptions(opts))
 }
 
-func encodeRequest(funcName string, args codec.Struct, o *callOptions) (*protocol.RequestPacket, error) {
-	w := getWriter()
-	defer putWriter(w)
+// encodeRequest builds a request whose Buffer aliases w.
+func encodeRequest(w *codec.Writer, funcName string, args codec.Struct, o *callOptions) (*protocol.RequestPacket, error) {
 	if err := args.WriteFields(w); err != nil {
 		return nil, err
 	}
@@ -131,7 +142,7 @@ func encodeRequest(funcName string, args codec.Struct, o *callOptions) (*protoco
 	req := &protocol.RequestPacket{
 		Version:  protocol.VersionTars,
 		FuncName: funcName,
-		Buffer:   bytes.Clone(w.Bytes()),
+		Buffer:   w.Bytes(),
 		Context:  o.context,
 		Status:   o.status,
 	}

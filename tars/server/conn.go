@@ -282,10 +282,14 @@ func (c *conn) reply(r *request, err error) {
 		}
 	}
 	err = c.send(r)
-	var fe *protocol.FrameLengthError
-	if errors.As(err, &fe) {
-		resp.Ret, resp.ResultDesc, resp.Buffer = protocol.ServerEncodeErr, "response too large: "+fe.Error(), nil
-		err = c.send(r)
+	if err != nil {
+		// Only here: fe escapes into errors.As, and would cost an
+		// allocation on every reply.
+		var fe *protocol.FrameLengthError
+		if errors.As(err, &fe) {
+			resp.Ret, resp.ResultDesc, resp.Buffer = protocol.ServerEncodeErr, "response too large: "+fe.Error(), nil
+			err = c.send(r)
+		}
 	}
 	switch {
 	case err == nil, errors.Is(err, transport.ErrClosed):

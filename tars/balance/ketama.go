@@ -14,9 +14,11 @@ import (
 // 100); each MD5 digest gives 4 points, so 25 digests per endpoint.
 const virtualNodes = 100
 
-// ring is a ketama consistent-hash ring.
+// ring is a ketama consistent-hash ring: points sorted by hash, kept as
+// two slices so that the search runs over a plain []uint32.
 type ring struct {
-	points []point
+	hashes []uint32
+	eps    []int32
 	n      int
 }
 
@@ -27,6 +29,7 @@ type point struct {
 
 func newRing(eps []endpoint.Endpoint, weighted bool) *ring {
 	r := &ring{n: len(eps)}
+	var points []point
 	for i, ep := range eps {
 		vn := virtualNodes
 		if weighted {
@@ -37,27 +40,33 @@ func newRing(eps []endpoint.Endpoint, weighted bool) *ring {
 		for j := range vn / 4 {
 			d := md5.Sum([]byte(key + "_" + strconv.Itoa(j)))
 			for k := range 4 {
-				r.points = append(r.points, point{binary.LittleEndian.Uint32(d[k*4:]), i})
+				points = append(points, point{binary.LittleEndian.Uint32(d[k*4:]), i})
 			}
 		}
 	}
-	slices.SortFunc(r.points, func(a, b point) int {
+	slices.SortFunc(points, func(a, b point) int {
 		return cmp.Or(cmp.Compare(a.hash, b.hash), cmp.Compare(a.ep, b.ep))
 	})
+	r.hashes = make([]uint32, len(points))
+	r.eps = make([]int32, len(points))
+	for i, p := range points {
+		r.hashes[i], r.eps[i] = p.hash, int32(p.ep)
+	}
 	return r
 }
 
 // pick returns the first endpoint at or after code's point on the ring
 // that ok accepts, or -1.
 func (r *ring) pick(code uint64, ok func(int) bool) int {
-	if len(r.points) == 0 {
+	n := len(r.hashes)
+	if n == 0 {
 		return -1
 	}
 	h := uint32(code) ^ uint32(code>>32)
-	start, _ := slices.BinarySearchFunc(r.points, h, func(p point, h uint32) int { return cmp.Compare(p.hash, h) })
-	for k := range len(r.points) {
-		if p := r.points[(start+k)%len(r.points)]; ok(p.ep) {
-			return p.ep
+	start, _ := slices.BinarySearch(r.hashes, h)
+	for k := range n {
+		if ep := int(r.eps[(start+k)%n]); ok(ep) {
+			return ep
 		}
 	}
 	return -1

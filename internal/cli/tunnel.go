@@ -34,6 +34,7 @@ func addTunnelServerFlags(f *pflag.FlagSet, c *tunnel.Config) {
 	f.StringVar(&c.AdvertiseHost, "tunnel-advertise-host", "", "host other replicas and users reach this replica's tunnel at (default: the machine's first address)")
 	f.IntSliceVar(&c.AllowedPorts, "tunnel-allowed-ports", []int{22}, "node ports users may reach through the proxy (0: any); the agent's --tunnel-allow applies too")
 	f.StringSliceVar(&c.SANs, "tunnel-tls-san", nil, "extra names for the tunnel's serving certificate")
+	f.DurationVar(&c.KeepAlive, "tunnel-keepalive", 15*time.Second, "ping interval on agent connections; one unanswered for this long closes the connection")
 }
 
 // addTunnelAgent adds the tunnel client to `outpost agent`: with
@@ -47,6 +48,8 @@ func addTunnelAgent(cmd *cobra.Command, g *globalFlags) {
 	f.StringVar(&cfg.CAHash, "tunnel-ca-hash", "", "sha256:<hex> pin of the tunnel CA, to verify the server when joining")
 	f.StringVar(&cfg.Node, "node-name", "", "this node's name (default: the host name)")
 	f.StringSliceVar(&cfg.Allow, "tunnel-allow", []string{"22", "10250"}, "what the cloud may reach through this node: PORT, HOST:PORT, CIDR:PORT, * (repeatable or comma-separated)")
+	f.DurationVar(&cfg.KeepAlive, "tunnel-keepalive", 15*time.Second, "ping interval on the tunnel; one unanswered for this long reconnects")
+	f.DurationVar(&cfg.MaxBackoff, "tunnel-max-backoff", 30*time.Second, "longest wait between reconnection attempts (jittered, doubling from 500ms)")
 	inner := cmd.RunE
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if len(cfg.Servers) == 0 {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -80,6 +81,9 @@ func loadOrCreateCA(ctx context.Context, client kubernetes.Interface) (*sharedCA
 }
 
 func publishCA(ctx context.Context, client kubernetes.Interface, ca *sharedCA) error {
+	if err := allowReadingCA(ctx, client); err != nil {
+		return err
+	}
 	cms := client.CoreV1().ConfigMaps(PublicNamespace)
 	want := map[string]string{"ca.crt": string(ca.CertPEM()), "ca-cert-hash": CAHash(ca.Cert)}
 	cm, err := cms.Get(ctx, CAConfigMap, metav1.GetOptions{})
@@ -207,3 +211,27 @@ const (
 	NodeOrganization     = "outpost:tunnel-nodes"
 	NodeCommonNamePrefix = "outpost-tunnel-node:"
 )
+
+// allowReadingCA lets every authenticated user read the published CA, as
+// kubeadm does for kube-public/cluster-info: `outpost ssh` needs it to
+// verify the proxy before the user's own permissions are checked there.
+func allowReadingCA(ctx context.Context, client kubernetes.Interface) error {
+	const name = "outpost-tunnel-ca-reader"
+	_, err := client.RbacV1().Roles(PublicNamespace).Create(ctx, &rbacv1.Role{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: PublicNamespace},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps"},
+			ResourceNames: []string{CAConfigMap}, Verbs: []string{"get"}}},
+	}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("role %s/%s: %w", PublicNamespace, name, err)
+	}
+	_, err = client.RbacV1().RoleBindings(PublicNamespace).Create(ctx, &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: PublicNamespace},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: "Group", Name: "system:authenticated"}},
+	}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("role binding %s/%s: %w", PublicNamespace, name, err)
+	}
+	return nil
+}

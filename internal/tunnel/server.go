@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/yamux"
+
+	"github.com/outpost-edge/outpost/internal/tunnel/pipe"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -34,6 +36,9 @@ type Config struct {
 	SANs []string
 	// DialTimeout bounds one dial through the tunnel (default 10s).
 	DialTimeout time.Duration
+	// KeepAlive is the interval of yamux pings on agent connections; a
+	// connection that does not answer within it is closed (default 15s).
+	KeepAlive time.Duration
 }
 
 // Server is the tunnel server of one replica.
@@ -65,6 +70,9 @@ var ErrNodeNotConnected = errors.New("node has no tunnel connected")
 func New(cfg Config, log *slog.Logger) *Server {
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = 10 * time.Second
+	}
+	if cfg.KeepAlive == 0 {
+		cfg.KeepAlive = 15 * time.Second
 	}
 	if len(cfg.AllowedPorts) == 0 {
 		cfg.AllowedPorts = []int{22}
@@ -167,20 +175,9 @@ func (s *Server) Addrs(ctx context.Context) (tunnel, proxy net.Addr, err error) 
 	}
 }
 
-// yamuxConfig is shared by both ends: keepalives detect a dead link within
-// ~30s without an application heartbeat, and a 4 MiB stream window lets one
-// bulk stream fill a fast link while flow control stops a slow reader from
-// stalling the others.
-func yamuxConfig() *yamux.Config {
-	c := yamux.DefaultConfig()
-	c.KeepAliveInterval = 15 * time.Second
-	c.ConnectionWriteTimeout = 15 * time.Second
-	c.MaxStreamWindowSize = 4 << 20
-	c.StreamOpenTimeout = 15 * time.Second
-	c.LogOutput = nil
-	c.Logger = nil
-	return c
-}
+// yamuxConfig: keepalives detect a dead link within two intervals, without
+// an application heartbeat; see pipe.YamuxConfig.
+func (s *Server) yamuxConfig() *yamux.Config { return pipe.YamuxConfig(s.cfg.KeepAlive) }
 
 // tlsServerConfig serves the tunnel's certificate; client certificates are
 // verified when given (agents after joining, peer replicas) and checked per

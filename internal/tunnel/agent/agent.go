@@ -48,6 +48,8 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// DialTimeout bounds dialling a local address (default 5s).
 	DialTimeout time.Duration
+	// KeepAlive is the interval of yamux pings (default 15s).
+	KeepAlive time.Duration
 	// OnConnect, when set, is called with the server address after each
 	// successful connection (tests, readiness).
 	OnConnect func(server string)
@@ -83,6 +85,9 @@ func New(cfg Config, log *slog.Logger) (*Agent, error) {
 	}
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = 5 * time.Second
+	}
+	if cfg.KeepAlive == 0 {
+		cfg.KeepAlive = 15 * time.Second
 	}
 	return &Agent{cfg: cfg, allow: allow, log: log.With("component", "tunnel-agent", "node", cfg.Node)}, nil
 }
@@ -146,6 +151,17 @@ func (a *Agent) once(ctx context.Context, server string) error {
 	return err
 }
 
+// Join joins with the first server if no certificate is stored yet; a
+// refusal wraps ErrJoin and carries the server's reason.
+func (a *Agent) Join(ctx context.Context) error {
+	c, err := a.load()
+	if err != nil || c != nil {
+		return err
+	}
+	_, err = a.join(ctx, a.cfg.Servers[0], nil)
+	return err
+}
+
 var errRevoked = errors.New("node certificate refused")
 
 func (a *Agent) connect(ctx context.Context, server string, c *creds) error {
@@ -185,12 +201,7 @@ func (a *Agent) connect(ctx context.Context, server string, c *creds) error {
 		return fmt.Errorf("server %s: %s: %s", server, resp.Status, msg)
 	}
 	_ = conn.SetDeadline(time.Time{})
-	cfg := yamux.DefaultConfig()
-	cfg.KeepAliveInterval = 15 * time.Second
-	cfg.ConnectionWriteTimeout = 15 * time.Second
-	cfg.MaxStreamWindowSize = 4 << 20
-	cfg.LogOutput = io.Discard
-	mux, err := yamux.Server(pipe.Buffered(conn, br), cfg)
+	mux, err := yamux.Server(pipe.Buffered(conn, br), pipe.YamuxConfig(a.cfg.KeepAlive))
 	if err != nil {
 		conn.Close()
 		return err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/yamux"
 )
@@ -76,3 +77,19 @@ type readerConn struct {
 }
 
 func (c *readerConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// YamuxConfig is the session configuration both ends use. A ping every
+// keepAlive, and writes that time out after it, find a dead link within
+// about two intervals. The 4 MiB stream window lets one bulk stream fill a
+// fast link (yamux's 256 KiB default caps it at window/RTT), while
+// per-stream flow control still stops a slow reader from stalling the
+// others: a stream never holds more than its window in the receiver.
+func YamuxConfig(keepAlive time.Duration) *yamux.Config {
+	c := yamux.DefaultConfig()
+	c.KeepAliveInterval = keepAlive
+	c.ConnectionWriteTimeout = keepAlive
+	c.MaxStreamWindowSize = 4 << 20
+	c.StreamOpenTimeout = 15 * time.Second
+	c.LogOutput = io.Discard
+	return c
+}

@@ -199,11 +199,11 @@ func (c *stdioConn) Close() error {
 	_ = c.cmd.Process.Kill()
 	return c.cmd.Wait()
 }
-func (c *stdioConn) LocalAddr() net.Addr                { return &net.TCPAddr{} }
-func (c *stdioConn) RemoteAddr() net.Addr               { return &net.TCPAddr{} }
-func (c *stdioConn) SetDeadline(time.Time) error        { return nil }
-func (c *stdioConn) SetReadDeadline(time.Time) error    { return nil }
-func (c *stdioConn) SetWriteDeadline(time.Time) error   { return nil }
+func (c *stdioConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
+func (c *stdioConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
+func (c *stdioConn) SetDeadline(time.Time) error      { return nil }
+func (c *stdioConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *stdioConn) SetWriteDeadline(time.Time) error { return nil }
 
 func sshStdio(t *testing.T, kubeconfig, proxy, node string, port int, stderr io.Writer) *stdioConn {
 	t.Helper()

@@ -44,6 +44,10 @@ type ComponentsConfig struct {
 	RegistryCollectInterval time.Duration
 }
 
+// registryQPS is the name service's client-side budget of API requests:
+// room for a heartbeat a second from each of 200 registered processes.
+const registryQPS = 200
+
 // leaderElectionID names the Lease that the server replicas compete for.
 const leaderElectionID = "outpost-server"
 
@@ -78,7 +82,7 @@ func runComponents(ctx context.Context, restCfg *rest.Config, cfg ComponentsConf
 	if err := mgr.Add(everyReplica(heartbeat.Run)); err != nil {
 		return err
 	}
-	if err := addRegistry(mgr, client, cfg, log); err != nil {
+	if err := addRegistry(mgr, restCfg, cfg, log); err != nil {
 		return err
 	}
 	if err := addTunnel(mgr, client, cfg); err != nil {
@@ -96,9 +100,18 @@ func runComponents(ctx context.Context, restCfg *rest.Config, cfg ComponentsConf
 // addRegistry runs the TARS name service on every replica: each serves
 // from its own informers. Collecting expired registrations needs only one,
 // the leader.
-func addRegistry(mgr manager.Manager, client kubernetes.Interface, cfg ComponentsConfig, log *slog.Logger) error {
+func addRegistry(mgr manager.Manager, restCfg *rest.Config, cfg ComponentsConfig, log *slog.Logger) error {
 	if cfg.RegistryAddress == "" || cfg.RegistryAddress == "0" {
 		return nil
+	}
+	// Its own client: every registration heartbeat is a write, and
+	// client-go's default budget (5 QPS) would queue them 200 ms apart.
+	// The API server's priority and fairness still protects it.
+	restCfg = rest.CopyConfig(restCfg)
+	restCfg.QPS, restCfg.Burst = registryQPS, 2*registryQPS
+	client, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		return err
 	}
 	reg := registry.New(client, registry.Options{
 		Namespace: cfg.RegistryNamespace, CollectInterval: cfg.RegistryCollectInterval, Log: log})

@@ -140,7 +140,9 @@ func TestShieldingSkipsDeadEndpoint(t *testing.T) {
 	shield := client.Shield{MinFailures: 2, CheckInterval: time.Minute, MinWindowFailures: 1000, FailRatio: 1,
 		RetryInterval: time.Hour}
 	c := newClient(t, echo.Obj+"@"+endpoint.FormatList([]endpoint.Endpoint{a.Endpoint(), dead}),
-		client.WithShield(shield), client.WithTimeout(100*time.Millisecond))
+		// 1 s: long enough that the live endpoint never times out on a
+		// loaded machine; the two calls to the dead one take 2 s.
+		client.WithShield(shield), client.WithTimeout(time.Second))
 	e := interop.NewEchoClient(c)
 	failures := 0
 	for range 40 {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/outpost-edge/outpost/tars/endpoint"
+	"github.com/outpost-edge/outpost/tars/internal/atomicfile"
 )
 
 // maxCacheFile bounds a cache file read back.
@@ -53,21 +54,7 @@ func writeCache(dir, obj, set string, version int64, eps []endpoint.Endpoint) er
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	path := cacheFile(dir, obj, set)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(cacheFile(dir, obj, set), b)
 }
 
 // readCache returns the cached endpoints of obj; none (and no error) when

@@ -38,3 +38,20 @@ func NewClient(proxy string, cfg Config, opts ...client.Option) (c *client.Clien
 	}
 	return c, func() { c.Close(); r.Close() }, nil
 }
+
+// Sibling returns the proxy string of obj at the registries of locator
+// loc: QueryObj, WatchObj and RegisterObj are served on the same
+// endpoints. An empty obj keeps the locator's own object.
+func Sibling(loc, obj string) (string, error) {
+	p, err := endpoint.ParseProxy(loc)
+	if err != nil {
+		return "", fmt.Errorf("locator: %w", err)
+	}
+	if len(p.Endpoints) == 0 {
+		return "", fmt.Errorf("locator %q: no registry endpoints", loc)
+	}
+	if obj == "" {
+		obj = p.Object
+	}
+	return obj + "@" + endpoint.FormatList(p.Endpoints), nil
+}

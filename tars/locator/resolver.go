@@ -82,13 +82,11 @@ type object struct {
 
 // New returns a Resolver for the registries of cfg.Locator.
 func New(cfg Config) (*Resolver, error) {
-	p, err := endpoint.ParseProxy(cfg.Locator)
+	queryProxy, err := Sibling(cfg.Locator, "")
 	if err != nil {
-		return nil, fmt.Errorf("locator: %w", err)
+		return nil, err
 	}
-	if len(p.Endpoints) == 0 {
-		return nil, fmt.Errorf("locator %q: no registry endpoints", cfg.Locator)
-	}
+	watchProxy, _ := Sibling(cfg.Locator, registry.WatchObj)
 	if cfg.RefreshInterval <= 0 {
 		cfg.RefreshInterval = DefaultRefreshInterval
 	}
@@ -100,10 +98,8 @@ func New(cfg Config) (*Resolver, error) {
 	}
 	r := &Resolver{cfg: cfg, log: cfg.Logger, objs: map[string]*object{},
 		kick: make(chan struct{}, 1), stop: make(chan struct{})}
-	eps := endpoint.FormatList(p.Endpoints)
-	// The locator names QueryObj; WatchObj is served next to it.
 	opts := append([]client.Option{client.WithTimeout(cfg.Timeout), client.WithLogger(cfg.Logger)}, cfg.ClientOptions...)
-	if r.qc, err = client.New(p.Object+"@"+eps, opts...); err != nil {
+	if r.qc, err = client.New(queryProxy, opts...); err != nil {
 		return nil, err
 	}
 	r.query = queryf.NewQueryFClient(r.qc)
@@ -111,7 +107,7 @@ func New(cfg Config) (*Resolver, error) {
 		wopts := append(opts, client.WithPushHandler(r.onPush), client.WithConnHook(r.onConn),
 			// A registry that went away is retried soon, not after 30 s.
 			client.WithShield(client.Shield{Disabled: true}))
-		if r.wc, err = client.New(registry.WatchObj+"@"+eps, wopts...); err != nil {
+		if r.wc, err = client.New(watchProxy, wopts...); err != nil {
 			r.qc.Close()
 			return nil, err
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/outpost-edge/outpost/tars/client"
 	"github.com/outpost-edge/outpost/tars/endpoint"
+	"github.com/outpost-edge/outpost/tars/locator"
 	"github.com/outpost-edge/outpost/tars/registry"
 	"github.com/outpost-edge/outpost/tars/registry/queryf"
 	"github.com/outpost-edge/outpost/tars/server"
@@ -89,12 +90,9 @@ func Start(ctx context.Context, cfg Config, items ...Item) (*Registration, error
 	if len(items) == 0 {
 		return nil, errors.New("registration: nothing to register")
 	}
-	p, err := endpoint.ParseProxy(cfg.Locator)
+	proxy, err := locator.Sibling(cfg.Locator, registry.RegisterObj)
 	if err != nil {
-		return nil, fmt.Errorf("registration: locator: %w", err)
-	}
-	if len(p.Endpoints) == 0 {
-		return nil, fmt.Errorf("registration: locator %q has no endpoints", cfg.Locator)
+		return nil, fmt.Errorf("registration: %w", err)
 	}
 	if cfg.TTL <= 0 {
 		cfg.TTL = DefaultTTL
@@ -104,7 +102,7 @@ func Start(ctx context.Context, cfg Config, items ...Item) (*Registration, error
 		cfg.Logger = slog.Default()
 	}
 	opts := append([]client.Option{client.WithLogger(cfg.Logger), client.WithTimeout(cfg.TTL / 3)}, cfg.ClientOptions...)
-	c, err := client.New(registry.RegisterObj+"@"+endpoint.FormatList(p.Endpoints), opts...)
+	c, err := client.New(proxy, opts...)
 	if err != nil {
 		return nil, err
 	}

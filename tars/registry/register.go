@@ -47,32 +47,33 @@ func (register) instance(ctx context.Context, r queryf.Registration) (Instance, 
 }
 
 func (g register) Register(ctx context.Context, items []queryf.Registration) (int32, error) {
-	if len(items) > maxRegistrations {
-		return 0, badRequest(fmt.Errorf("%d registrations in one call (max %d)", len(items), maxRegistrations))
-	}
-	for _, it := range items {
-		inst, err := g.instance(ctx, it)
-		if err != nil {
-			return 0, badRequest(err)
-		}
+	return g.each(ctx, items, func(inst Instance, it queryf.Registration) error {
 		ttl := min(max(time.Duration(it.TtlMs)*time.Millisecond, MinTTL), MaxTTL)
-		if err := g.reg.Register(ctx, inst, ttl); err != nil {
-			return 0, err
-		}
-	}
-	return 0, nil
+		return g.reg.Register(ctx, inst, ttl)
+	})
 }
 
 func (g register) Deregister(ctx context.Context, items []queryf.Registration) (int32, error) {
+	return g.each(ctx, items, func(inst Instance, _ queryf.Registration) error {
+		return g.reg.Deregister(ctx, inst)
+	})
+}
+
+// each checks and converts every item, then applies f to each in turn.
+func (g register) each(ctx context.Context, items []queryf.Registration, f func(Instance, queryf.Registration) error) (int32, error) {
 	if len(items) > maxRegistrations {
 		return 0, badRequest(fmt.Errorf("%d registrations in one call (max %d)", len(items), maxRegistrations))
 	}
-	for _, it := range items {
+	insts := make([]Instance, len(items))
+	for i, it := range items {
 		inst, err := g.instance(ctx, it)
 		if err != nil {
 			return 0, badRequest(err)
 		}
-		if err := g.reg.Deregister(ctx, inst); err != nil {
+		insts[i] = inst
+	}
+	for i, inst := range insts {
+		if err := f(inst, items[i]); err != nil {
 			return 0, err
 		}
 	}

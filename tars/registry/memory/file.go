@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/outpost-edge/outpost/tars/endpoint"
+	"github.com/outpost-edge/outpost/tars/internal/atomicfile"
 	"github.com/outpost-edge/outpost/tars/registry"
 )
 
@@ -72,26 +72,9 @@ func (s *Store) saveLocked() {
 	}
 	b, err := json.MarshalIndent(recs, "", "  ")
 	if err == nil {
-		err = writeFileAtomic(s.file, b)
+		err = atomicfile.Write(s.file, b)
 	}
 	if err != nil {
 		s.log.Warn("tars registry: saving registrations failed", "file", s.file, "err", err)
 	}
-}
-
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

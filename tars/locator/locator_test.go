@@ -244,3 +244,29 @@ func dialB(b *testing.B, d *devserver.Server) *client.Client {
 	b.Cleanup(func() { c.Close() })
 	return c
 }
+
+// TestSetRouting: a resolver with a set id gets the set rules' answer, by
+// query and by push.
+func TestSetRouting(t *testing.T) {
+	d := startRegistry(t)
+	a, b := startGreeter(t, "a"), startGreeter(t, "b")
+	ia, ib := instance(a), instance(b)
+	ia.SetID, ib.SetID = "mtt.s.1", "mtt.s.2"
+	d.Store.Set(ia)
+	d.Store.Set(ib)
+	r := newResolver(t, locator.Config{Locator: d.Locator(), SetID: "mtt.s.2", RefreshInterval: time.Hour})
+	c, g := newClient(t, r)
+	if eps := c.Endpoints(); len(eps) != 1 || !hasEndpoint(eps, b) {
+		t.Fatalf("set mtt.s.2 resolved %v", eps)
+	}
+	callUntil(t, g, "b")
+	// A second instance joins the caller's set group: pushed.
+	b2 := startGreeter(t, "b2")
+	ib2 := instance(b2)
+	ib2.SetID = "mtt.s.2"
+	d.Store.Set(ib2)
+	waitFor(t, "set member pushed", func() bool { return hasEndpoint(c.Endpoints(), b2) })
+	if hasEndpoint(c.Endpoints(), a) {
+		t.Fatalf("another set group's instance reached the client: %v", c.Endpoints())
+	}
+}

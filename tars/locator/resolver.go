@@ -137,6 +137,7 @@ func (r *Resolver) Close() error {
 // reached (or knows none), the disk cache answers.
 func (r *Resolver) Resolve(ctx context.Context, obj string) ([]endpoint.Endpoint, error) {
 	eps, err := r.queryOne(ctx, obj)
+	eps = usable(eps)
 	if err == nil && len(eps) > 0 {
 		r.apply(obj, eps, 0, true)
 		return eps, nil
@@ -237,6 +238,7 @@ func (r *Resolver) seed(obj string, eps []endpoint.Endpoint, version int64) {
 // query results are applied only while no subscription keeps the list
 // current, or when force is set (the first resolution).
 func (r *Resolver) apply(obj string, eps []endpoint.Endpoint, version int64, force bool) {
+	eps = usable(eps)
 	if len(eps) == 0 {
 		return // as TARS: an empty active list is ignored
 	}
@@ -389,4 +391,16 @@ func (r *Resolver) subscriber() {
 			r.apply(ch.Id, registry.FromEndpointFs(ch.ActiveEp), ch.Version, false)
 		}
 	}
+}
+
+// usable drops endpoints no client could dial (no host, no port), which a
+// faulty registry could send.
+func usable(eps []endpoint.Endpoint) []endpoint.Endpoint {
+	out := eps[:0:0]
+	for _, ep := range eps {
+		if ep.Host != "" && ep.Port > 0 && ep.Port <= 65535 {
+			out = append(out, ep)
+		}
+	}
+	return out
 }

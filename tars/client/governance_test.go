@@ -230,3 +230,45 @@ func TestHashRouting(t *testing.T) {
 		}
 	}
 }
+
+// TestKillInstanceWithRetry: an instance killed while calls run costs no
+// idempotent call (those in flight on it are retried elsewhere).
+func TestKillInstanceWithRetry(t *testing.T) {
+	_, a := startServer(t, nil)
+	srvB, b := startServer(t, nil)
+	c := newClient(t, proxy(a, b))
+	e := interop.NewEchoClient(c)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var calls atomic.Int64
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := client.WithIdempotent(context.Background())
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := e.EchoInt(ctx, 1); err != nil {
+					t.Errorf("idempotent call failed: %v", err)
+					return
+				}
+				calls.Add(1)
+			}
+		}()
+	}
+	waitCalls := func(n int64) {
+		deadline := time.Now().Add(10 * time.Second)
+		for calls.Load() < n && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitCalls(200)
+	srvB.Close() // killed: connections cut with calls in flight
+	waitCalls(calls.Load() + 500)
+	close(stop)
+	wg.Wait()
+}

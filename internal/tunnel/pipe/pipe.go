@@ -79,15 +79,19 @@ type readerConn struct {
 func (c *readerConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // YamuxConfig is the session configuration both ends use. A ping every
-// keepAlive, and writes that time out after it, find a dead link within
-// about two intervals. The 4 MiB stream window lets one bulk stream fill a
+// keepAlive, and pings and writes that time out after keepAlive (at least
+// 10s, so a busy but healthy link is not cut), find a dead link within
+// about keepAlive+max(keepAlive, 10s). The 4 MiB stream window lets one bulk stream fill a
 // fast link (yamux's 256 KiB default caps it at window/RTT), while
 // per-stream flow control still stops a slow reader from stalling the
 // others: a stream never holds more than its window in the receiver.
 func YamuxConfig(keepAlive time.Duration) *yamux.Config {
 	c := yamux.DefaultConfig()
 	c.KeepAliveInterval = keepAlive
-	c.ConnectionWriteTimeout = keepAlive
+	c.ConnectionWriteTimeout = max(keepAlive, 10*time.Second)
+	// Streams opened faster than the agent accepts them wait in the
+	// backlog; beyond it yamux resets them.
+	c.AcceptBacklog = 4096
 	c.MaxStreamWindowSize = 4 << 20
 	c.StreamOpenTimeout = 15 * time.Second
 	c.LogOutput = io.Discard

@@ -18,7 +18,7 @@ import (
 type pushSink struct{ done chan struct{} }
 
 func (pushSink) Push(*protocol.ResponsePacket) error { return nil }
-func (p pushSink) Done() <-chan struct{}           { return p.done }
+func (p pushSink) Done() <-chan struct{}             { return p.done }
 
 // FuzzDispatch feeds arbitrary request bodies to every function of the
 // registry's three servants, as a network client could: they answer or

@@ -103,6 +103,9 @@ func parseService(svc *corev1.Service) (*service, error) {
 			}
 			servant = p.Name
 		}
+		if strings.Contains(servant, ".") {
+			continue // the API server refuses such port names; stay safe regardless
+		}
 		s.servants[p.Name] = servant
 		s.ssl[p.Name] = p.AppProtocol != nil && strings.EqualFold(*p.AppProtocol, AppProtocolSSL)
 	}

@@ -4,11 +4,20 @@ package registry
 // applied to one object's instances. Each returns the active and inactive
 // instances to answer with.
 
-// Rules configures IDC grouping.
+// Rules configures IDC grouping, and Outpost's site locality on top of it.
 type Rules struct {
 	// GroupPriority lists logical groups in order of preference, used when
 	// the caller's own group has no active instance (rule 2 of §4.7).
 	GroupPriority []string
+	// RegionOf maps a group (an edge site) to its region. When set, a
+	// caller whose own group has no active instance gets those of the
+	// other groups of its region before the TARS fallbacks. nil: TARS's
+	// rules exactly.
+	RegionOf func(group string) string
+	// StrictLocal reports the objects whose callers may only be served by
+	// instances of their own group (the active list may then be empty);
+	// nil: every object falls back.
+	StrictLocal func(obj string) bool
 }
 
 // all returns every instance, no filtering (findObjectById4Any).
@@ -18,6 +27,8 @@ func (Rules) all(insts []Instance) (active, inactive []Instance) {
 
 // sameGroup applies IDC grouping for a caller in group callerGroup:
 //  1. active instances in the caller's group;
+//     (strict-local objects stop here; with RegionOf, the active instances
+//     of the other groups of the caller's region come next);
 //  2. else those of the first group of GroupPriority with active instances;
 //  3. else the instances with no group;
 //  4. else every active instance.
@@ -25,9 +36,9 @@ func (Rules) all(insts []Instance) (active, inactive []Instance) {
 // Inactive instances are those of the chosen group (every one in case 4),
 // so that a client sees which of "its" instances are down.
 func (r Rules) sameGroup(insts []Instance, callerGroup string) (active, inactive []Instance) {
-	pick := func(group string) (a, in []Instance) {
+	pickFunc := func(match func(group string) bool) (a, in []Instance) {
 		for _, i := range insts {
-			if i.Group != group {
+			if !match(i.Group) {
 				continue
 			}
 			if i.Active {
@@ -38,9 +49,24 @@ func (r Rules) sameGroup(insts []Instance, callerGroup string) (active, inactive
 		}
 		return a, in
 	}
+	pick := func(group string) (a, in []Instance) {
+		return pickFunc(func(g string) bool { return g == group })
+	}
 	if callerGroup != "" {
-		if a, in := pick(callerGroup); len(a) > 0 {
+		a, in := pick(callerGroup)
+		if len(a) > 0 {
 			return a, in
+		}
+		if r.StrictLocal != nil && len(insts) > 0 && r.StrictLocal(insts[0].Object) {
+			return a, in
+		}
+		if r.RegionOf != nil {
+			if region := r.RegionOf(callerGroup); region != "" {
+				a, in := pickFunc(func(g string) bool { return g != "" && r.RegionOf(g) == region })
+				if len(a) > 0 {
+					return a, in
+				}
+			}
 		}
 	}
 	for _, g := range r.GroupPriority {

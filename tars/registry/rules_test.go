@@ -122,3 +122,36 @@ func TestEndpointFRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestSiteLocality: own site, then its region, then anywhere; strict
+// objects never leave the site.
+func TestSiteLocality(t *testing.T) {
+	regions := map[string]string{"sz1": "south", "sz2": "south", "gz1": "south", "bj1": "north"}
+	r := Rules{RegionOf: func(g string) string { return regions[g] },
+		StrictLocal: func(obj string) bool { return obj == "A.S.Strict" }}
+	all := []Instance{inst(1, true, "sz1", ""), inst(2, true, "sz2", ""), inst(3, true, "gz1", ""), inst(4, true, "bj1", ""), inst(5, false, "sz1", "")}
+	cases := []struct {
+		caller string
+		insts  []Instance
+		active []int
+	}{
+		{"sz1", all, []int{1}},           // own site
+		{"sz1", all[1:], []int{2, 3}},    // own site down: the region
+		{"bj1", all[:3], []int{1, 2, 3}}, // nothing in the region: TARS fallbacks (all)
+		{"xx", all, []int{1, 2, 3, 4}},   // unknown site, no region: all
+	}
+	for i, c := range cases {
+		a, _ := r.sameGroup(slices.Clone(c.insts), c.caller)
+		if !slices.Equal(ports(a), c.active) {
+			t.Errorf("case %d (caller %s): %v, want %v", i, c.caller, ports(a), c.active)
+		}
+	}
+	strict := []Instance{inst(1, false, "sz1", ""), inst(2, true, "sz2", "")}
+	for i := range strict {
+		strict[i].Object = "A.S.Strict"
+	}
+	a, in := r.sameGroup(strict, "sz1")
+	if len(a) != 0 || !slices.Equal(ports(in), []int{1}) {
+		t.Fatalf("strict-local object left the site: %v %v", ports(a), ports(in))
+	}
+}

@@ -91,7 +91,10 @@ func BenchmarkLatency(b *testing.B) {
 	direct := srv.Client(b)
 	ns := testenv.Namespace(b, direct)
 	createPods(b, direct, ns, 500)
-	e := startEdge(b, srv, edgeOptions{})
+	// The agent's probe settings (1s interval, 2s timeout), not the tests'
+	// quicker ones: on a starved machine a 1s probe timeout can call the
+	// cloud unreachable, which cuts reads in flight.
+	e := startEdge(b, srv, edgeOptions{tweak: func(c *edgeproxy.Config) { c.ProbeInterval, c.ProbeTimeout = 0, 0 }})
 	admin := srv.RestConfig(b)
 	for _, proto := range []bool{false, true} {
 		cfgDirect, cfgProxy := withJSON(admin), withJSON(e.config(admin))

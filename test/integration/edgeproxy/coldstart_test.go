@@ -114,6 +114,21 @@ func (k *kubelet) podNames() []string {
 	return out
 }
 
+// createPodOn creates a pod bound to node, with the default service
+// account (whose token its kubelet asks for).
+func createPodOn(t *testing.T, c kubernetes.Interface, ns, node, name string) *corev1.Pod {
+	t.Helper()
+	pod, err := c.CoreV1().Pods(ns).Create(context.Background(), &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: corev1.PodSpec{NodeName: node, ServiceAccountName: "default",
+			Containers: []corev1.Container{{Name: "c", Image: "example.invalid/c:1"}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pod
+}
+
 // TestColdStartOffline: the agent and its clients restart while the cloud
 // is unreachable. The kubelet registers (told it already is), gets its node
 // and pods, renews its lease and reports status (acknowledged), gets the
@@ -126,14 +141,7 @@ func TestColdStartOffline(t *testing.T) {
 	ctx := context.Background()
 	const node = "coldnode"
 	t.Cleanup(func() { _ = direct.CoreV1().Nodes().Delete(ctx, node, metav1.DeleteOptions{}) })
-	pod, err := direct.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "p1"},
-		Spec: corev1.PodSpec{NodeName: node, ServiceAccountName: "default",
-			Containers: []corev1.Container{{Name: "c", Image: "example.invalid/c:1"}}},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pod := createPodOn(t, direct, ns, node, "p1")
 	createConfigMaps(t, direct, ns, 3, nil)
 
 	e := startEdge(t, srv, edgeOptions{})

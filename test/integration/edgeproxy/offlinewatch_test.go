@@ -209,14 +209,7 @@ func TestOfflineWritesFailFast(t *testing.T) {
 	if _, err := direct.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: node}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	pod, err := direct.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "p"},
-		Spec: corev1.PodSpec{NodeName: node, ServiceAccountName: "default",
-			Containers: []corev1.Container{{Name: "c", Image: "example.invalid/c:1"}}},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pod := createPodOn(t, direct, ns, node, "p")
 	createConfigMaps(t, direct, ns, 1, nil)
 	e := startEdge(t, srv, edgeOptions{})
 	kubelet := e.client(withProtobuf(identity(t, srv, "system:node:"+node, "system:nodes")))

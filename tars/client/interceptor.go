@@ -13,7 +13,10 @@ import (
 type Handler func(ctx context.Context, req *protocol.RequestPacket, resp *protocol.ResponsePacket) error
 
 // Interceptor wraps a Handler, for metrics, tracing, logging, retries or
-// adding context and status entries.
+// adding context and status entries. req belongs to the caller again once
+// the outermost Handler returns (typed clients reuse req.Buffer, see
+// servant.Invoker): an interceptor that sends after returning, such as a
+// hedged second attempt, must send a copy.
 type Interceptor func(next Handler) Handler
 
 func chain(h Handler, ics []Interceptor) Handler {

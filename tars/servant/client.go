@@ -83,14 +83,21 @@ func Invoke(ctx context.Context, inv Invoker, funcName string, args, results cod
 	// rather than being copied out: Invoke returns only once req is sent
 	// (see Invoker).
 	w := getWriter()
-	defer putWriter(w)
 	req, err := encodeRequest(w, funcName, args, o)
 	if err != nil {
+		putWriter(w)
 		return err
 	}
 	resp, err := inv.Invoke(ctx, req)
-	if err != nil || o.oneway {
+	if err != nil {
+		// A call that failed (timed out, say) may be being re-sent from
+		// req by a runtime that has not yet seen it give up; w is left to
+		// the garbage collector rather than reused under that.
 		return err
+	}
+	putWriter(w)
+	if o.oneway {
+		return nil
 	}
 	if resp == nil {
 		return ErrNoResponse

@@ -18,9 +18,11 @@ type Dispatcher interface {
 // Invoker sends a request to a servant object and waits for its response
 // (or, for a oneway request, only until it is sent, returning a nil
 // response). It must be safe for concurrent use. The request, and its
-// Buffer in particular, is the caller's again once Invoke returns: the
-// typed clients encode arguments into a pooled buffer and reuse it, so an
-// Invoker (or client interceptor) must not keep req.Buffer beyond the call.
+// Buffer in particular, is the caller's again once Invoke returns without
+// error: the typed clients encode arguments into a pooled buffer and reuse
+// it, so an Invoker (or client interceptor) must not keep req.Buffer beyond
+// a successful call. After an error the buffer is not reused, since a
+// runtime may still be re-sending a call it has not yet seen time out.
 type Invoker interface {
 	Invoke(ctx context.Context, req *protocol.RequestPacket) (*protocol.ResponsePacket, error)
 }

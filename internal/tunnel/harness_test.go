@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +27,39 @@ import (
 // These tests run tunnel servers and agents in the test process, against
 // the real API server of the shared `outpost server`, over real sockets.
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	if n, _ := strconv.Atoi(os.Getenv("OUTPOST_TUNNEL_BENCH_AGENTS")); n > 0 {
+		os.Exit(runBenchAgents(n))
+	}
+	testenv.Main(m)
+}
+
+// runBenchAgents hosts n agents for BenchmarkFootprint, in a child process
+// so that the server's memory is measured alone.
+func runBenchAgents(n int) int {
+	dir, err := os.MkdirTemp("", "outpost-bench-agents-")
+	if err != nil {
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		var once sync.Once
+		a, err := agent.New(agent.Config{
+			Servers: []string{os.Getenv("BENCH_SERVER")}, Token: os.Getenv("BENCH_TOKEN"), CAHash: os.Getenv("BENCH_HASH"),
+			Node: fmt.Sprintf("edge-footprint-%d-%d", os.Getpid(), i), DataDir: fmt.Sprintf("%s/%d", dir, i),
+			OnConnect: func(string) { once.Do(wg.Done) },
+		}, quiet)
+		if err != nil {
+			return 1
+		}
+		go func() { _ = a.Run(context.Background()) }()
+	}
+	wg.Wait()
+	fmt.Println("connected", n)
+	select {}
+}
 
 var quiet = slog.New(slog.DiscardHandler)
 
@@ -46,6 +80,15 @@ type replicaServer struct {
 }
 
 func startReplica(t testing.TB, client kubernetes.Interface, id string) *replicaServer {
+	t.Helper()
+	r := startReplicaNoCleanup(t, client, id)
+	t.Cleanup(r.Stop)
+	return r
+}
+
+// startReplicaNoCleanup is for benchmarks, which share one replica across
+// sub-benchmarks; the process exit ends it.
+func startReplicaNoCleanup(t testing.TB, client kubernetes.Interface, id string) *replicaServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := tunnel.New(tunnel.Config{
@@ -69,7 +112,6 @@ func startReplica(t testing.TB, client kubernetes.Interface, id string) *replica
 		t.Fatal(err)
 	}
 	r.Agents, r.Proxy = a.String(), p.String()
-	t.Cleanup(r.Stop)
 	return r
 }
 
@@ -90,12 +132,29 @@ func ctxTimeout(t testing.TB, d time.Duration) context.Context {
 // servers until the test ends.
 func startAgent(t testing.TB, client kubernetes.Interface, node string, servers ...string) (connected <-chan string, dataDir string) {
 	t.Helper()
+	connected, dataDir, stop := runAgent(t, client, node, t.TempDir(), servers...)
+	t.Cleanup(stop)
+	return connected, dataDir
+}
+
+// startAgentNoCleanup is for benchmarks, like startReplicaNoCleanup.
+func startAgentNoCleanup(t testing.TB, client kubernetes.Interface, node string, servers ...string) (<-chan string, string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "outpost-bench-agent-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	connected, dataDir, _ := runAgent(t, client, node, dir, servers...)
+	return connected, dataDir
+}
+
+func runAgent(t testing.TB, client kubernetes.Interface, node, dataDir string, servers ...string) (connected <-chan string, _ string, stop func()) {
+	t.Helper()
 	tok, _, err := token.Create(ctxTimeout(t, time.Minute), client, time.Hour, "test "+node)
 	if err != nil {
 		t.Fatal(err)
 	}
 	caHash := tunnelCAHash(t, client)
-	dataDir = t.TempDir()
 	ch := make(chan string, 16)
 	a, err := agent.New(agent.Config{
 		Servers: servers, Token: tok, CAHash: caHash, Node: node, DataDir: dataDir,
@@ -113,8 +172,7 @@ func startAgent(t testing.TB, client kubernetes.Interface, node string, servers 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = a.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return ch, dataDir
+	return ch, dataDir, func() { cancel(); <-done }
 }
 
 func tunnelCAHash(t testing.TB, client kubernetes.Interface) string {

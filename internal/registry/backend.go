@@ -206,7 +206,8 @@ func (b *Backend) onPod(obj any, deleted bool) {
 	for _, ip := range p.Status.PodIPs {
 		ips = append(ips, normalizeIP(ip.IP))
 	}
-	b.setPod(podKey{Namespace: p.Namespace, Name: p.Name}, p.Spec.NodeName, ips, deleted)
+	b.setPod(podKey{Namespace: p.Namespace, Name: p.Name},
+		podAddrs{node: p.Spec.NodeName, ips: ips, terminating: p.DeletionTimestamp != nil}, deleted)
 }
 
 func (b *Backend) onLease(obj any, deleted bool) {
@@ -255,9 +256,10 @@ func slimPod(obj any) (any, error) {
 		return obj, nil
 	}
 	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Name, ResourceVersion: p.ResourceVersion},
-		Spec:       corev1.PodSpec{NodeName: p.Spec.NodeName},
-		Status:     corev1.PodStatus{PodIPs: p.Status.PodIPs},
+		ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Name, ResourceVersion: p.ResourceVersion,
+			DeletionTimestamp: p.DeletionTimestamp},
+		Spec:   corev1.PodSpec{NodeName: p.Spec.NodeName},
+		Status: corev1.PodStatus{PodIPs: p.Status.PodIPs},
 	}, nil
 }
 

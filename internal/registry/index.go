@@ -24,11 +24,12 @@ type index struct {
 	byServer map[string]map[types.NamespacedName]*service          // serverKey -> its Services
 	slices   map[types.NamespacedName]map[string]*endpointSliceRef // Service -> slice name -> slice
 
-	nodeSite map[string]string    // node -> site
-	nodeIPs  map[string][]string  // node -> its addresses
-	ipNode   map[string]ipOwner   // address -> node, from nodes and pods
-	podIPs   map[podKey][]string  // pod -> its addresses, to forget them
-	regs     map[string]*regEntry // Lease name -> registration
+	nodeSite map[string]string // node -> site
+	nodeIPs  map[string][]string
+	ipNodes  map[string]map[string]struct{} // address -> the nodes that have it
+	pods     map[podKey]podAddrs
+	ipPods   map[string]map[podKey]struct{} // address -> the pods that have it
+	regs     map[string]*regEntry           // Lease name -> registration
 	regByObj map[string]map[string]*regEntry
 
 	objects map[string][]registry.Instance // object -> instances from EndpointSlices, sorted
@@ -44,11 +45,11 @@ type endpointSliceRef = discoveryv1.EndpointSlice
 
 type podKey = types.NamespacedName
 
-// ipOwner is who an address belongs to; a pod's entry is only removed by
-// that pod, since host-network pods share their node's address.
-type ipOwner struct {
-	node string
-	pod  podKey // zero for node addresses
+// podAddrs is what the index keeps of a pod.
+type podAddrs struct {
+	node        string
+	ips         []string
+	terminating bool
 }
 
 // regEntry is one registration of a process outside Kubernetes.
@@ -66,8 +67,9 @@ func newIndex() *index {
 		slices:   map[types.NamespacedName]map[string]*endpointSliceRef{},
 		nodeSite: map[string]string{},
 		nodeIPs:  map[string][]string{},
-		ipNode:   map[string]ipOwner{},
-		podIPs:   map[podKey][]string{},
+		ipNodes:  map[string]map[string]struct{}{},
+		pods:     map[podKey]podAddrs{},
+		ipPods:   map[string]map[podKey]struct{}{},
 		regs:     map[string]*regEntry{},
 		regByObj: map[string]map[string]*regEntry{},
 		objects:  map[string][]registry.Instance{},
@@ -102,9 +104,12 @@ func (x *index) Instances(obj string) []registry.Instance {
 	return out
 }
 
-// GroupOf implements registry.Source: the site of the node that the address
-// belongs to (a node's own address or a pod's on it), or the group a
-// registered process declared for its host.
+// GroupOf implements registry.Source. An address is looked up as, in turn,
+// a pod's (the site of its node), a registered process's (the group it
+// declared) and a node's own. Addresses can be ambiguous: a pod IP reused
+// while the old pod terminates (running pods win), host-network pods, or
+// nodes behind one address; GroupOf answers only when the candidates agree
+// on a site.
 func (x *index) GroupOf(ip string) string {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -113,8 +118,20 @@ func (x *index) GroupOf(ip string) string {
 
 func (x *index) groupOfLocked(ip string) string {
 	ip = normalizeIP(ip)
-	if o, ok := x.ipNode[ip]; ok {
-		return x.nodeSite[o.node]
+	if pods := x.ipPods[ip]; len(pods) > 0 {
+		var running, all []string
+		for key := range pods {
+			p := x.pods[key]
+			site := x.nodeSite[p.node]
+			all = append(all, site)
+			if !p.terminating {
+				running = append(running, site)
+			}
+		}
+		if len(running) > 0 {
+			return agreed(running)
+		}
+		return agreed(all)
 	}
 	now := x.now()
 	for _, r := range x.regs {
@@ -122,7 +139,19 @@ func (x *index) groupOfLocked(ip string) string {
 			return r.inst.Group
 		}
 	}
-	return ""
+	var sites []string
+	for node := range x.ipNodes[ip] {
+		sites = append(sites, x.nodeSite[node])
+	}
+	return agreed(sites)
+}
+
+// agreed returns the site all of sites name, or "" if they differ.
+func agreed(sites []string) string {
+	if len(sites) == 0 || slices.ContainsFunc(sites, func(s string) bool { return s != sites[0] }) {
+		return ""
+	}
+	return sites[0]
 }
 
 // Subscribe implements registry.Source.
@@ -294,9 +323,7 @@ func (x *index) setNode(name, site string, ips []string, deleted bool) {
 	}
 	x.update(func() []string {
 		for _, ip := range x.nodeIPs[name] {
-			if x.ipNode[ip].pod == (podKey{}) {
-				delete(x.ipNode, ip)
-			}
+			removeFrom(x.ipNodes, ip, name)
 		}
 		siteChanged := x.nodeSite[name] != site
 		delete(x.nodeSite, name)
@@ -307,7 +334,7 @@ func (x *index) setNode(name, site string, ips []string, deleted bool) {
 			}
 			x.nodeIPs[name] = ips
 			for _, ip := range ips {
-				x.ipNode[ip] = ipOwner{node: name}
+				addTo(x.ipNodes, ip, name)
 			}
 		}
 		if siteChanged {
@@ -318,23 +345,33 @@ func (x *index) setNode(name, site string, ips []string, deleted bool) {
 }
 
 // setPod records which node a pod's addresses are on; deleted forgets it.
-func (x *index) setPod(key podKey, node string, ips []string, deleted bool) {
+func (x *index) setPod(key podKey, p podAddrs, deleted bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for _, ip := range x.podIPs[key] {
-		if x.ipNode[ip].pod == key {
-			delete(x.ipNode, ip)
-		}
+	for _, ip := range x.pods[key].ips {
+		removeFrom(x.ipPods, ip, key)
 	}
-	delete(x.podIPs, key)
-	if deleted || node == "" || len(ips) == 0 {
+	delete(x.pods, key)
+	if deleted || p.node == "" || len(p.ips) == 0 {
 		return
 	}
-	x.podIPs[key] = ips
-	for _, ip := range ips {
-		if _, taken := x.ipNode[ip]; !taken {
-			x.ipNode[ip] = ipOwner{node: node, pod: key}
-		}
+	x.pods[key] = p
+	for _, ip := range p.ips {
+		addTo(x.ipPods, ip, key)
+	}
+}
+
+func addTo[K comparable](m map[string]map[K]struct{}, ip string, k K) {
+	if m[ip] == nil {
+		m[ip] = map[K]struct{}{}
+	}
+	m[ip][k] = struct{}{}
+}
+
+func removeFrom[K comparable](m map[string]map[K]struct{}, ip string, k K) {
+	delete(m[ip], k)
+	if len(m[ip]) == 0 {
+		delete(m, ip)
 	}
 }
 

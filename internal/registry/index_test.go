@@ -170,18 +170,27 @@ func TestIndexServicesAndSlices(t *testing.T) {
 func TestIndexGroupOf(t *testing.T) {
 	x := newIndex()
 	x.setNode("n1", "lyon", []string{"10.0.0.1"}, false)
-	x.setPod(podKey{Namespace: "ns", Name: "p"}, "n1", []string{"100.64.0.9"}, false)
-	x.setPod(podKey{Namespace: "ns", Name: "hostnet"}, "n1", []string{"10.0.0.1"}, false)
-	for ip, want := range map[string]string{"10.0.0.1": "lyon", "100.64.0.9": "lyon", "::ffff:100.64.0.9": "lyon", "192.0.2.1": ""} {
+	x.setNode("n2", "paris", []string{"10.0.1.1", "127.0.0.1"}, false)
+	x.setNode("n3", "lyon", []string{"127.0.0.1"}, false)
+	x.setPod(podKey{Namespace: "ns", Name: "p"}, podAddrs{node: "n1", ips: []string{"100.64.0.9"}}, false)
+	x.setPod(podKey{Namespace: "ns", Name: "hostnet"}, podAddrs{node: "n1", ips: []string{"10.0.0.1"}}, false)
+	// The same pod IP on another node, terminating: the running pod wins.
+	x.setPod(podKey{Namespace: "old", Name: "p"}, podAddrs{node: "n2", ips: []string{"100.64.0.9"}, terminating: true}, false)
+	for ip, want := range map[string]string{"10.0.0.1": "lyon", "100.64.0.9": "lyon", "::ffff:100.64.0.9": "lyon", "192.0.2.1": "",
+		"127.0.0.1": "" /* two nodes at two sites */} {
 		if got := x.GroupOf(ip); got != want {
 			t.Errorf("GroupOf(%s) = %q, want %q", ip, got, want)
 		}
 	}
 	// A host-network pod going away leaves its node's address alone.
-	x.setPod(podKey{Namespace: "ns", Name: "hostnet"}, "", nil, true)
-	x.setPod(podKey{Namespace: "ns", Name: "p"}, "", nil, true)
-	if x.GroupOf("10.0.0.1") != "lyon" || x.GroupOf("100.64.0.9") != "" {
+	x.setPod(podKey{Namespace: "ns", Name: "hostnet"}, podAddrs{}, true)
+	x.setPod(podKey{Namespace: "ns", Name: "p"}, podAddrs{}, true)
+	if x.GroupOf("10.0.0.1") != "lyon" || x.GroupOf("100.64.0.9") != "paris" {
 		t.Errorf("after pod deletions: %q %q", x.GroupOf("10.0.0.1"), x.GroupOf("100.64.0.9"))
+	}
+	x.setPod(podKey{Namespace: "old", Name: "p"}, podAddrs{}, true)
+	if x.GroupOf("100.64.0.9") != "" {
+		t.Errorf("an address no one has: %q", x.GroupOf("100.64.0.9"))
 	}
 }
 

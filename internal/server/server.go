@@ -54,6 +54,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		if restCfg, err = attach(ctx, cfg.Kubeconfig, log); err != nil {
 			return err
 		}
+		egressLn, egressTLS, err := prepareAttachEgress(&cfg, log)
+		if err != nil {
+			return err
+		}
+		if egressLn != nil {
+			defer startEgress(ctx, egressLn, egressTLS, restCfg, cfg.Components, log)()
+		}
 		if cfg.Out != nil {
 			fmt.Fprintf(cfg.Out, "\nOutpost is running, attached to the cluster at %s (kubeconfig %s).\n\n", restCfg.Host, cfg.Kubeconfig)
 		}
@@ -63,11 +70,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		if egressLn != nil {
-			defer egressLn.Close()
-		}
 		cp, err := controlplane.Start(ctx, cfg.ControlPlane, log)
 		if err != nil {
+			if egressLn != nil {
+				egressLn.Close()
+			}
 			return err
 		}
 		defer func() {
@@ -77,13 +84,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}()
 		restCfg, cpErr = cp.RestConfig(), cp.Err()
 		if egressLn != nil {
-			egressCtx, stopEgress := context.WithCancel(ctx)
-			defer stopEgress()
-			go func() {
-				if err := runEgress(egressCtx, egressLn, restCfg, egressRouter(cfg.Components), log); err != nil {
-					log.Error("API server egress proxy stopped", "err", err)
-				}
-			}()
+			defer startEgress(ctx, egressLn, nil, restCfg, cfg.Components, log)()
 		}
 		kubeconfig := cp.Paths().AdminKubeconfig()
 		log.Info("control plane ready", "url", cp.URL(), "took", time.Since(start).Round(time.Millisecond),

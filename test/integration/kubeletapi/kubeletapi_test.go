@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -19,9 +18,7 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/outpost-edge/outpost/internal/pki"
 	"github.com/outpost-edge/outpost/internal/testenv"
@@ -29,56 +26,10 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// kubectl runs kubectl against kubeconfig and returns its combined output
-// and exit code.
-func kubectl(t *testing.T, kubeconfig, stdin string, args ...string) (string, int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", kubeconfig}, args...)...)
-	if stdin != "" {
-		cmd.Stdin = strings.NewReader(stdin)
-	}
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		return string(out), exit.ExitCode()
-	}
-	if err != nil {
-		t.Fatalf("kubectl %v: %v", args, err)
-	}
-	return string(out), 0
-}
-
-// runningPod creates a pod bound to node and waits until it runs.
-func runningPod(t *testing.T, client kubernetes.Interface, ns, name, node string) *corev1.Pod {
-	t.Helper()
-	_, err := client.CoreV1().Pods(ns).Create(t.Context(), &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: corev1.PodSpec{
-			NodeName: node,
-			Containers: []corev1.Container{
-				{Name: "app", Image: "example.invalid/app", Stdin: true, Env: []corev1.EnvVar{{Name: "GREETING", Value: "bonjour"}}},
-				{Name: "sidecar", Image: "example.invalid/sidecar"},
-			},
-		},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pod *corev1.Pod
-	testenv.Eventually(t, testenv.DefaultTimeout, "pod running", func() error {
-		pod, err = client.CoreV1().Pods(ns).Get(t.Context(), name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if pod.Status.Phase != corev1.PodRunning {
-			return fmt.Errorf("phase %s", pod.Status.Phase)
-		}
-		return nil
-	})
-	return pod
-}
+var (
+	kubectl    = testenv.Kubectl
+	runningPod = testenv.RunningPod
+)
 
 func wantLines(ns, pod, container string, from, to int) string {
 	var b strings.Builder
@@ -293,5 +244,45 @@ func checkKubeletAuth(t *testing.T, dataDir, addr string) {
 	}
 	if code, err := healthz([]tls.Certificate{issue("root", []string{"system:masters"})}); err != nil || code != http.StatusOK {
 		t.Errorf("cluster admin: HTTP %d, %v; want 200", code, err)
+	}
+}
+
+// TestKubectlThroughAttachedEgress follows the attach-mode documentation:
+// an outpost server attached to an existing cluster serves the egress
+// proxy over mutual TLS and writes egress-selector.yaml; the cluster's
+// API server, restarted with it, reaches the kubelets through it.
+func TestKubectlThroughAttachedEgress(t *testing.T) {
+	cluster := testenv.StartServer(t, testenv.ServerOptions{Args: []string{"--apiserver-egress=false"}})
+	port, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	attached := testenv.StartServer(t, testenv.ServerOptions{Attach: cluster.Kubeconfig(),
+		Args: []string{"--egress-listen", fmt.Sprintf("127.0.0.1:%d", port)}})
+	selector := filepath.Join(attached.DataDir, "egress", "egress-selector.yaml")
+	// Restart the cluster's API server with the file (the attached server
+	// stops with it: an attached server exits when it loses its cluster).
+	_ = attached.Stop()
+	if err := cluster.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	cluster.Args = append(cluster.Args, "--kube-apiserver-arg=--egress-selector-config-file="+selector)
+	if err := cluster.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := attached.Start(); err != nil {
+		t.Fatal(err)
+	}
+	checkSimulatedNode(t, cluster, "attached")
+	// The cluster's kubelet traffic went through the attached server: a
+	// tunnel-only node fails there, with its reason.
+	client := cluster.Client(t)
+	ns := testenv.Namespace(t, client)
+	testenv.StartSimulator(t, cluster.Kubeconfig(), testenv.SimulatorOptions{
+		Nodes: 1, NamePrefix: "attached-edge", Labels: map[string]string{"outpost.io/egress": "tunnel"}})
+	pod := runningPod(t, client, ns, "web", "attached-edge-0")
+	out, code := kubectl(t, cluster.Kubeconfig(), "", "-n", ns, "logs", pod.Name, "-c", "app")
+	if code == 0 || !strings.Contains(out, "attached-edge-0") || !strings.Contains(out, fmt.Sprintf("127.0.0.1:%d", port)) {
+		t.Fatalf("kubectl logs of a tunnel-only node: exit %d\n%s", code, out)
 	}
 }

@@ -3,6 +3,9 @@ package agent
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -16,7 +19,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/outpost-edge/outpost/internal/pki"
 	"github.com/outpost-edge/outpost/internal/tunnel/trust"
 	"github.com/outpost-edge/outpost/internal/tunnel/wire"
 )
@@ -97,7 +99,7 @@ func (a *Agent) join(ctx context.Context, server string, current *creds) (*creds
 	if current == nil && a.cfg.Token == "" {
 		return nil, fmt.Errorf("%w: no node certificate stored and no --tunnel-token to join with", ErrJoin)
 	}
-	key, err := pki.NewKey()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@
 #          each row run with -test.benchtime Nx, minus a 1x run; ROUNDS
 #          interleaved rounds, median.
 #   instr  instructions per operation under valgrind --tool=callgrind
-#          (deterministic; blind to cache misses): runs of N1 and N2
+#          (repeatable to 1-2%: map hashing is randomised; blind to cache misses): runs of N1 and N2
 #          iterations, difference / (N2 - N1). Needs valgrind; the binary is
 #          built with CGO_ENABLED=0 and run with GOMAXPROCS=1 and async
 #          preemption off, without which valgrind crashes on Go binaries.

@@ -26,9 +26,6 @@ func (s *Server) Run(ctx context.Context, client kubernetes.Interface) error {
 	if s.ca, err = loadOrCreateCA(ctx, client); err != nil {
 		return err
 	}
-	if s.cfg.AdvertiseHost == "" {
-		s.cfg.AdvertiseHost = advertiseHost()
-	}
 	serving, err := s.ca.issue(s.servingLeaf())
 	if err != nil {
 		return err
@@ -92,6 +89,15 @@ func (s *Server) Run(ctx context.Context, client kubernetes.Interface) error {
 		return fmt.Errorf("tunnel listener: %w", err)
 	}
 	s.tunnelAddr = tl.Addr()
+	if s.cfg.AdvertiseHost == "" {
+		// A listener bound to one address is reached there; one bound to
+		// all is reached at the machine's address.
+		if ta, ok := tl.Addr().(*net.TCPAddr); ok && !ta.IP.IsUnspecified() {
+			s.cfg.AdvertiseHost = ta.IP.String()
+		} else {
+			s.cfg.AdvertiseHost = advertiseHost()
+		}
+	}
 	agentSrv := &http.Server{Handler: s.agentHandler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog}
 	servers := []*http.Server{agentSrv}
 	errc := make(chan error, 2)

@@ -282,3 +282,15 @@ func sshRun(t *testing.T, kubeconfig, proxy, node, cmd string) (string, error) {
 	out, err := sess.Output(cmd)
 	return string(out), err
 }
+
+func testenvCommand(t *testing.T, args ...string) *exec.Cmd {
+	return exec.Command(outpost(t), args...)
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, r := range s {
+		n = n*10 + int(r-'0')
+	}
+	return n
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -42,13 +43,14 @@ func requireNetns(t testing.TB) {
 	}
 }
 
-// cleanupStale deletes namespaces and veths of earlier runs of this
-// process's parent that were killed before their cleanup ran.
+// cleanupStale deletes namespaces and veths left by runs that were killed
+// before their cleanup ran: those whose creating process is gone (other
+// test processes may be running at the same time; theirs are kept).
 func cleanupStale() {
 	out, _ := exec.Command("ip", "netns", "list").Output()
 	for _, line := range strings.Split(string(out), "\n") {
 		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
-		if strings.HasPrefix(name, nsPrefix+"-") {
+		if pid, ok := ownerPID(strings.TrimPrefix(name, nsPrefix+"-"), "-"); ok && strings.HasPrefix(name, nsPrefix+"-") && !alive(pid) {
 			_ = exec.Command("ip", "netns", "delete", name).Run()
 		}
 	}
@@ -57,25 +59,42 @@ func cleanupStale() {
 		f := strings.Fields(line)
 		if len(f) > 1 {
 			dev, _, _ := strings.Cut(strings.TrimSuffix(f[1], ":"), "@")
-			if strings.HasPrefix(dev, nsPrefix+"h") {
+			if pid, ok := ownerPID(strings.TrimPrefix(dev, "ot"), "h"); ok && strings.HasPrefix(dev, "ot") && !alive(pid) {
 				_ = exec.Command("ip", "link", "delete", dev).Run()
 			}
 		}
 	}
 }
 
+// ownerPID parses the "<pid><sep><n>" part of a name.
+func ownerPID(s, sep string) (int, bool) {
+	p, _, ok := strings.Cut(s, sep)
+	if !ok {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(p)
+	return pid, err == nil
+}
+
+func alive(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
+}
+
 func newEdgeNS(t testing.TB) *edgeNS {
 	t.Helper()
 	requireNetns(t)
 	n := int(nsSeq.Add(1))
-	id := fmt.Sprintf("%d%d", os.Getpid()%10000, n)
+	pid := os.Getpid()
+	// Subnets differ per process too, so test processes run side by side.
+	subnet := (pid*7 + n) % 250
 	e := &edgeNS{
-		Name:     fmt.Sprintf("%s-%s", nsPrefix, id),
-		hostVeth: nsPrefix + "h" + id,
-		CloudIP:  fmt.Sprintf("10.231.%d.1", n),
-		EdgeIP:   fmt.Sprintf("10.231.%d.2", n),
+		Name:     fmt.Sprintf("%s-%d-%d", nsPrefix, pid, n),
+		hostVeth: fmt.Sprintf("ot%dh%d", pid, n),
+		CloudIP:  fmt.Sprintf("10.231.%d.1", subnet),
+		EdgeIP:   fmt.Sprintf("10.231.%d.2", subnet),
 	}
-	edgeVeth := nsPrefix + "e" + id
+	edgeVeth := fmt.Sprintf("ot%de%d", pid, n)
 	ipCmd(t, "netns", "add", e.Name)
 	t.Cleanup(func() {
 		_ = exec.Command("ip", "link", "delete", e.hostVeth).Run()

@@ -206,8 +206,13 @@ func (b *Backend) onPod(obj any, deleted bool) {
 	for _, ip := range p.Status.PodIPs {
 		ips = append(ips, normalizeIP(ip.IP))
 	}
+	set := p.Labels[LabelSet]
+	if set != "" && !validSetID(set) {
+		b.opts.Log.Warn("TARS set label ignored: not name.area.group", "pod", p.Namespace+"/"+p.Name, "set", set)
+		set = ""
+	}
 	b.setPod(podKey{Namespace: p.Namespace, Name: p.Name},
-		podAddrs{node: p.Spec.NodeName, ips: ips, terminating: p.DeletionTimestamp != nil}, deleted)
+		podAddrs{node: p.Spec.NodeName, ips: ips, terminating: p.DeletionTimestamp != nil, set: set}, deleted)
 }
 
 func (b *Backend) onLease(obj any, deleted bool) {
@@ -257,7 +262,7 @@ func slimPod(obj any) (any, error) {
 	}
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Name, ResourceVersion: p.ResourceVersion,
-			DeletionTimestamp: p.DeletionTimestamp},
+			DeletionTimestamp: p.DeletionTimestamp, Labels: map[string]string{LabelSet: p.Labels[LabelSet]}},
 		Spec:   corev1.PodSpec{NodeName: p.Spec.NodeName},
 		Status: corev1.PodStatus{PodIPs: p.Status.PodIPs},
 	}, nil

@@ -42,7 +42,7 @@ func FuzzParseService(f *testing.F) {
 		sl := slice("s", "fuzz", 9000, ep("10.0.0.1", "n", true))
 		sl.Ports = append(sl.Ports, discoveryv1.EndpointPort{Name: ptr.To(port), Port: ptr.To[int32](9001)})
 		for p, servant := range s.servants {
-			s.sliceInstances(nil, app+"."+server+"."+servant, p, sl, func(string) string { return "" })
+			s.sliceInstances(nil, app+"."+server+"."+servant, p, sl, func(string) string { return "" }, func(_, _ string) string { return "" })
 		}
 	})
 }

@@ -50,6 +50,7 @@ type podAddrs struct {
 	node        string
 	ips         []string
 	terminating bool
+	set         string // its LabelSet, when valid
 }
 
 // regEntry is one registration of a process outside Kubernetes.
@@ -207,13 +208,14 @@ func (x *index) recomputeLocked(obj string) bool {
 	}
 	var insts []registry.Instance
 	site := func(node string) string { return x.nodeSite[node] }
+	podSet := func(ns, name string) string { return x.pods[podKey{Namespace: ns, Name: name}].set }
 	for key, svc := range x.byServer[serverKey(app, server)] {
 		for port, name := range svc.servants {
 			if name != servant {
 				continue
 			}
 			for _, slice := range x.slices[key] {
-				insts = svc.sliceInstances(insts, obj, port, slice, site)
+				insts = svc.sliceInstances(insts, obj, port, slice, site, podSet)
 			}
 		}
 	}
@@ -344,21 +346,53 @@ func (x *index) setNode(name, site string, ips []string, deleted bool) {
 	})
 }
 
-// setPod records which node a pod's addresses are on; deleted forgets it.
+// setPod records which node a pod's addresses are on and its set; deleted
+// forgets it. A change of set recomputes the objects the pod serves.
 func (x *index) setPod(key podKey, p podAddrs, deleted bool) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	for _, ip := range x.pods[key].ips {
-		removeFrom(x.ipPods, ip, key)
+	x.update(func() []string {
+		old := x.pods[key]
+		for _, ip := range old.ips {
+			removeFrom(x.ipPods, ip, key)
+		}
+		delete(x.pods, key)
+		if deleted || p.node == "" || len(p.ips) == 0 {
+			p = podAddrs{}
+		} else {
+			x.pods[key] = p
+			for _, ip := range p.ips {
+				addTo(x.ipPods, ip, key)
+			}
+		}
+		if old.set == p.set {
+			return nil
+		}
+		return x.objectsOfPodLocked(key)
+	})
+}
+
+// objectsOfPodLocked lists the objects whose slices list pod key.
+func (x *index) objectsOfPodLocked(key podKey) []string {
+	var objs []string
+	for svcKey, byName := range x.slices {
+		svc := x.services[svcKey]
+		if svcKey.Namespace != key.Namespace || svc == nil {
+			continue
+		}
+		for _, sl := range byName {
+			if listsPod(sl, key.Name) {
+				objs = append(objs, svc.objects()...)
+				break
+			}
+		}
 	}
-	delete(x.pods, key)
-	if deleted || p.node == "" || len(p.ips) == 0 {
-		return
-	}
-	x.pods[key] = p
-	for _, ip := range p.ips {
-		addTo(x.ipPods, ip, key)
-	}
+	return objs
+}
+
+// listsPod reports whether sl has an endpoint of the named pod.
+func listsPod(sl *discoveryv1.EndpointSlice, pod string) bool {
+	return slices.ContainsFunc(sl.Endpoints, func(ep discoveryv1.Endpoint) bool {
+		return ep.TargetRef != nil && ep.TargetRef.Kind == "Pod" && ep.TargetRef.Name == pod
+	})
 }
 
 func addTo[K comparable](m map[string]map[K]struct{}, ip string, k K) {

@@ -167,6 +167,49 @@ func TestIndexServicesAndSlices(t *testing.T) {
 	}
 }
 
+// A pod's set label overrides its Service's set, and changing it changes
+// the answer.
+func TestIndexPodSet(t *testing.T) {
+	x := newIndex()
+	var rec recorder
+	defer x.Subscribe(rec.changed)()
+	const obj = "TestApp.Hello.HelloObj"
+	key := types.NamespacedName{Namespace: "ns", Name: "hello"}
+	s, _ := parseService(tarsService("hello", map[string]string{AnnotationServants: "HelloObj=hello", AnnotationSet: "a.b.1"}, corev1.ServicePort{Name: "hello"}))
+	x.setService(key, s)
+	e1, e2 := ep("100.64.0.2", "n1", true), ep("100.64.0.3", "n1", true)
+	e1.TargetRef = &corev1.ObjectReference{Kind: "Pod", Name: "p1"}
+	e2.TargetRef = &corev1.ObjectReference{Kind: "Pod", Name: "p2"}
+	x.setSlice(key, "s", slice("s", "hello", 9000, e1, e2))
+	sets := func() []string {
+		var out []string
+		for _, i := range x.Instances(obj) {
+			out = append(out, i.SetID)
+		}
+		return out
+	}
+	if got := sets(); !slices.Equal(got, []string{"a.b.1", "a.b.1"}) {
+		t.Fatalf("sets %v", got)
+	}
+	rec.take()
+	x.setPod(podKey{Namespace: "ns", Name: "p2"}, podAddrs{node: "n1", ips: []string{"100.64.0.3"}, set: "a.b.2"}, false)
+	if got := sets(); !slices.Equal(got, []string{"a.b.1", "a.b.2"}) {
+		t.Errorf("after labelling p2: sets %v", got)
+	}
+	if c := rec.take(); !slices.Equal(c, []string{obj}) {
+		t.Errorf("notified %v", c)
+	}
+	// Its other updates (a status heartbeat) change nothing.
+	x.setPod(podKey{Namespace: "ns", Name: "p2"}, podAddrs{node: "n1", ips: []string{"100.64.0.3"}, set: "a.b.2"}, false)
+	if c := rec.take(); len(c) != 0 {
+		t.Errorf("notified %v", c)
+	}
+	x.setPod(podKey{Namespace: "ns", Name: "p2"}, podAddrs{}, true)
+	if got := sets(); !slices.Equal(got, []string{"a.b.1", "a.b.1"}) {
+		t.Errorf("after p2 is gone: sets %v", got)
+	}
+}
+
 func TestIndexGroupOf(t *testing.T) {
 	x := newIndex()
 	x.setNode("n1", "lyon", []string{"10.0.0.1"}, false)

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -30,8 +31,10 @@ const (
 	AnnotationServants = "tars.outpost.io/servants"
 	// AnnotationSet puts every endpoint of the Service in a TARS set,
 	// "name.area.group". Servers with instances in several sets use one
-	// Service per set, all labelled with the same app and server.
+	// Service per set, all labelled with the same app and server, or label
+	// their pods: LabelSet on a pod overrides its Service's set.
 	AnnotationSet = "tars.outpost.io/set"
+	LabelSet      = AnnotationSet
 	// AnnotationWeight (0-100) gives every endpoint of the Service a static
 	// weight (EndpointF weight, weightType 1 unless AnnotationWeightType
 	// says otherwise).
@@ -110,7 +113,7 @@ func parseService(svc *corev1.Service) (*service, error) {
 		s.ssl[p.Name] = p.AppProtocol != nil && strings.EqualFold(*p.AppProtocol, AppProtocolSSL)
 	}
 	if v, ok := svc.Annotations[AnnotationSet]; ok {
-		if parts := strings.Split(v, "."); len(parts) == 3 && parts[0] != "" && parts[1] != "" && parts[2] != "" {
+		if validSetID(v) {
 			s.setID = v
 		} else {
 			errs = append(errs, fmt.Sprintf("%s: %q is not name.area.group", AnnotationSet, v))
@@ -140,6 +143,12 @@ func parseService(svc *corev1.Service) (*service, error) {
 	return s, nil
 }
 
+// validSetID reports whether id is a TARS set id, "name.area.group".
+func validSetID(id string) bool {
+	parts := strings.Split(id, ".")
+	return len(parts) == 3 && parts[0] != "" && parts[1] != "" && parts[2] != ""
+}
+
 // objects are the servant objects the Service serves.
 func (s *service) objects() []string {
 	objs := make([]string, 0, len(s.servants))
@@ -163,8 +172,10 @@ func splitObject(obj string) (app, server, servant string, ok bool) {
 
 // sliceInstances appends the instances of servant obj that slice lists
 // behind the Service's port portName. Ready endpoints are active; not ready
-// ones (starting, failing their probe, terminating) are inactive.
-func (s *service) sliceInstances(dst []registry.Instance, obj, portName string, slice *discoveryv1.EndpointSlice, site func(node string) string) []registry.Instance {
+// ones (starting, failing their probe, terminating) are inactive. site
+// gives a node's site, podSet the set of a pod ("" for the Service's).
+func (s *service) sliceInstances(dst []registry.Instance, obj, portName string, slice *discoveryv1.EndpointSlice,
+	site func(node string) string, podSet func(namespace, name string) string) []registry.Instance {
 	if slice.AddressType != discoveryv1.AddressTypeIPv4 && slice.AddressType != discoveryv1.AddressTypeIPv6 {
 		return dst // FQDN slices name no address a TARS client can use as is
 	}
@@ -196,6 +207,12 @@ func (s *service) sliceInstances(dst []registry.Instance, obj, portName string, 
 		if ep.NodeName != nil {
 			node = *ep.NodeName
 		}
+		set := s.setID
+		if ref := ep.TargetRef; ref != nil && ref.Kind == "Pod" {
+			if ps := podSet(cmp.Or(ref.Namespace, slice.Namespace), ref.Name); ps != "" {
+				set = ps
+			}
+		}
 		for _, addr := range ep.Addresses {
 			dst = append(dst, registry.Instance{
 				Object: obj,
@@ -210,7 +227,7 @@ func (s *service) sliceInstances(dst []registry.Instance, obj, portName string, 
 				Active:   active,
 				NodeName: node,
 				Group:    site(node),
-				SetID:    s.setID,
+				SetID:    set,
 			})
 		}
 	}

@@ -76,6 +76,25 @@ func TestSetsAndSitesOverQueryF(t *testing.T) {
 		}
 	}
 
+	// A pod's own set label overrides its Service's.
+	pods, err := c.CoreV1().Pods(ns).List(t.Context(), metav1.ListOptions{LabelSelector: "app=loc-lyon"})
+	if err != nil || len(pods.Items) == 0 {
+		t.Fatalf("lyon pods: %v", err)
+	}
+	moved := pods.Items[0]
+	_, err = c.CoreV1().Pods(ns).Patch(t.Context(), moved.Name, "application/merge-patch+json",
+		fmt.Appendf(nil, `{"metadata":{"labels":{%q:"loc.fr.9"}}}`, registry.LabelSet), metav1.PatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, testenv.DefaultTimeout, "the labelled pod alone in set loc.fr.9", func() error {
+		_, active, inactive, err := q.FindObjectByIdInSameSet(t.Context(), obj, "loc.fr.9")
+		if got, want := wire(active, inactive), []string{moved.Status.PodIP + ":9000 active"}; err != nil || !slices.Equal(got, want) {
+			return fmt.Errorf("%v, %v; want %v", got, err, want)
+		}
+		return nil
+	})
+
 	// The test process calls from 127.0.0.1, which no pod or node has: a
 	// process registered on that address at site paris makes it a Paris
 	// caller (a registered process's declared group is its address's).

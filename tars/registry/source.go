@@ -1,7 +1,9 @@
 // Package registry is Outpost's TARS name service: the QueryF servant that
-// unmodified TARS clients resolve object names through, a push servant that
-// streams changes to Outpost clients, registration of processes that run
-// outside Kubernetes, and the client-side resolver.
+// unmodified TARS clients resolve object names through (QueryObj), a push
+// servant that streams changes to Outpost clients (WatchObj), and
+// registration of processes that run outside Kubernetes (RegisterObj).
+// The client side is package locator (resolution) and package
+// registration (self-registration); the wire is in queryf/*.tars.
 //
 // The registry itself keeps no state: it serves a Source, kept current by a
 // backend. The Kubernetes backend (internal/registry in the platform

@@ -197,7 +197,7 @@ func (b *Backend) onNode(obj any, deleted bool) {
 			ips = append(ips, normalizeIP(a.Address))
 		}
 	}
-	b.setNode(n.Name, n.Labels[LabelSite], ips, deleted)
+	b.setNode(n.Name, n.Labels[LabelSite], n.Labels[LabelRegion], ips, deleted)
 }
 
 func (b *Backend) onPod(obj any, deleted bool) {
@@ -250,7 +250,7 @@ func slimNode(obj any) (any, error) {
 		return obj, nil
 	}
 	return &corev1.Node{
-		ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: map[string]string{LabelSite: n.Labels[LabelSite]}, ResourceVersion: n.ResourceVersion},
+		ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: map[string]string{LabelSite: n.Labels[LabelSite], LabelRegion: n.Labels[LabelRegion]}, ResourceVersion: n.ResourceVersion},
 		Status:     corev1.NodeStatus{Addresses: n.Status.Addresses},
 	}, nil
 }

@@ -25,6 +25,8 @@ type index struct {
 	slices   map[types.NamespacedName]map[string]*endpointSliceRef // Service -> slice name -> slice
 
 	nodeSite map[string]string // node -> site
+	nodeReg  map[string]string // node -> region
+	siteReg  map[string]string // site -> region, where its nodes agree
 	nodeIPs  map[string][]string
 	ipNodes  map[string]map[string]struct{} // address -> the nodes that have it
 	pods     map[podKey]podAddrs
@@ -67,6 +69,8 @@ func newIndex() *index {
 		byServer: map[string]map[types.NamespacedName]*service{},
 		slices:   map[types.NamespacedName]map[string]*endpointSliceRef{},
 		nodeSite: map[string]string{},
+		nodeReg:  map[string]string{},
+		siteReg:  map[string]string{},
 		nodeIPs:  map[string][]string{},
 		ipNodes:  map[string]map[string]struct{}{},
 		pods:     map[podKey]podAddrs{},
@@ -316,9 +320,9 @@ func (x *index) setSlice(svc types.NamespacedName, name string, slice *discovery
 }
 
 // setNode records a node's site and addresses; nil forgets the node.
-func (x *index) setNode(name, site string, ips []string, deleted bool) {
+func (x *index) setNode(name, site, region string, ips []string, deleted bool) {
 	x.mu.RLock()
-	same := !deleted && x.nodeSite[name] == site && slices.Equal(x.nodeIPs[name], ips)
+	same := !deleted && x.nodeSite[name] == site && x.nodeReg[name] == region && slices.Equal(x.nodeIPs[name], ips)
 	x.mu.RUnlock()
 	if same {
 		return // a status heartbeat: nothing the registry uses changed
@@ -328,22 +332,72 @@ func (x *index) setNode(name, site string, ips []string, deleted bool) {
 			removeFrom(x.ipNodes, ip, name)
 		}
 		siteChanged := x.nodeSite[name] != site
+		regionChanged := x.nodeReg[name] != region
 		delete(x.nodeSite, name)
+		delete(x.nodeReg, name)
 		delete(x.nodeIPs, name)
 		if !deleted {
 			if site != "" {
 				x.nodeSite[name] = site
+			}
+			if region != "" {
+				x.nodeReg[name] = region
 			}
 			x.nodeIPs[name] = ips
 			for _, ip := range ips {
 				addTo(x.ipNodes, ip, name)
 			}
 		}
+		if siteChanged || regionChanged {
+			x.siteRegionsLocked()
+		}
 		if siteChanged {
 			return x.allObjectsLocked()
 		}
 		return nil
 	})
+}
+
+// siteRegionsLocked recomputes which region each site is in: the region
+// label its nodes agree on.
+func (x *index) siteRegionsLocked() {
+	regions := map[string][]string{}
+	for node, site := range x.nodeSite {
+		regions[site] = append(regions[site], x.nodeReg[node])
+	}
+	clear(x.siteReg)
+	for site, rs := range regions {
+		if r := agreed(rs); r != "" {
+			x.siteReg[site] = r
+		}
+	}
+}
+
+// RegionOf is the region of a site, for the name service's locality rules
+// (tars/registry Rules.RegionOf), or "" when its nodes name none or
+// disagree.
+func (x *index) RegionOf(site string) string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.siteReg[site]
+}
+
+// StrictLocal reports whether obj's callers may only be served by instances
+// at their own site (Rules.StrictLocal): a Service of its server says so in
+// AnnotationStrictLocal.
+func (x *index) StrictLocal(obj string) bool {
+	app, server, servant, ok := splitObject(obj)
+	if !ok {
+		return false
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for _, svc := range x.byServer[serverKey(app, server)] {
+		if svc.strictAll || slices.Contains(svc.strict, servant) {
+			return true
+		}
+	}
+	return false
 }
 
 // setPod records which node a pod's addresses are on and its set; deleted

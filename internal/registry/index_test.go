@@ -116,7 +116,7 @@ func TestIndexServicesAndSlices(t *testing.T) {
 	defer x.Subscribe(rec.changed)()
 	const obj = "TestApp.Hello.HelloObj"
 	key := types.NamespacedName{Namespace: "ns", Name: "hello"}
-	x.setNode("n1", "lyon", []string{"10.0.0.1"}, false)
+	x.setNode("n1", "lyon", "", []string{"10.0.0.1"}, false)
 
 	// A slice may arrive before its Service: it counts once the Service does.
 	x.setSlice(key, "hello-1", slice("hello-1", "hello", 9000, ep("100.64.0.2", "n1", true), ep("100.64.0.3", "n2", false)))
@@ -146,11 +146,11 @@ func TestIndexServicesAndSlices(t *testing.T) {
 	rec.take()
 
 	// A node heartbeat changes nothing and tells no one; a site does.
-	x.setNode("n1", "lyon", []string{"10.0.0.1"}, false)
+	x.setNode("n1", "lyon", "", []string{"10.0.0.1"}, false)
 	if c := rec.take(); len(c) != 0 {
 		t.Errorf("heartbeat notified %v", c)
 	}
-	x.setNode("n2", "paris", []string{"10.0.1.1"}, false)
+	x.setNode("n2", "paris", "", []string{"10.0.1.1"}, false)
 	if got := x.Instances(obj); got[1].Group != "paris" {
 		t.Errorf("group after labelling n2: %+v", got[1])
 	}
@@ -212,9 +212,9 @@ func TestIndexPodSet(t *testing.T) {
 
 func TestIndexGroupOf(t *testing.T) {
 	x := newIndex()
-	x.setNode("n1", "lyon", []string{"10.0.0.1"}, false)
-	x.setNode("n2", "paris", []string{"10.0.1.1", "127.0.0.1"}, false)
-	x.setNode("n3", "lyon", []string{"127.0.0.1"}, false)
+	x.setNode("n1", "lyon", "", []string{"10.0.0.1"}, false)
+	x.setNode("n2", "paris", "", []string{"10.0.1.1", "127.0.0.1"}, false)
+	x.setNode("n3", "lyon", "", []string{"127.0.0.1"}, false)
 	x.setPod(podKey{Namespace: "ns", Name: "p"}, podAddrs{node: "n1", ips: []string{"100.64.0.9"}}, false)
 	x.setPod(podKey{Namespace: "ns", Name: "hostnet"}, podAddrs{node: "n1", ips: []string{"10.0.0.1"}}, false)
 	// The same pod IP on another node, terminating: the running pod wins.
@@ -291,5 +291,34 @@ func TestValidateAndLeaseName(t *testing.T) {
 	}
 	if a, b := leaseName(inst), leaseName(registry.Instance{Object: inst.Object, Endpoint: endpoint.Endpoint{Proto: endpoint.SSL, Host: "2001:0db8::7", Port: 7000}}); a != b {
 		t.Errorf("lease names differ for the same address: %s %s", a, b)
+	}
+}
+
+func TestIndexRegionsAndStrictLocal(t *testing.T) {
+	x := newIndex()
+	x.setNode("n1", "lyon", "fr", nil, false)
+	x.setNode("n2", "lyon", "fr", nil, false)
+	x.setNode("n3", "paris", "fr", nil, false)
+	x.setNode("n4", "berlin", "de", nil, false)
+	x.setNode("n5", "berlin", "eu", nil, false) // disagrees with n4
+	for site, want := range map[string]string{"lyon": "fr", "paris": "fr", "berlin": "", "nowhere": ""} {
+		if got := x.RegionOf(site); got != want {
+			t.Errorf("RegionOf(%s) = %q, want %q", site, got, want)
+		}
+	}
+	x.setNode("n5", "berlin", "de", nil, false)
+	if got := x.RegionOf("berlin"); got != "de" {
+		t.Errorf("RegionOf(berlin) after relabelling = %q", got)
+	}
+
+	s, _ := parseService(tarsService("hello", map[string]string{AnnotationServants: "HelloObj=hello,AdminObj=admin", AnnotationStrictLocal: "HelloObj"},
+		corev1.ServicePort{Name: "hello"}, corev1.ServicePort{Name: "admin"}))
+	x.setService(types.NamespacedName{Namespace: "ns", Name: "hello"}, s)
+	if !x.StrictLocal("TestApp.Hello.HelloObj") || x.StrictLocal("TestApp.Hello.AdminObj") || x.StrictLocal("Other.Hello.HelloObj") {
+		t.Errorf("strict-local: HelloObj %v, AdminObj %v", x.StrictLocal("TestApp.Hello.HelloObj"), x.StrictLocal("TestApp.Hello.AdminObj"))
+	}
+	all, _ := parseService(tarsService("all", map[string]string{AnnotationStrictLocal: " * "}, corev1.ServicePort{Name: "x"}))
+	if !all.strictAll {
+		t.Errorf("\"*\" is every servant")
 	}
 }

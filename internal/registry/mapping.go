@@ -42,10 +42,18 @@ const (
 	AnnotationWeightType = "tars.outpost.io/weight-type"
 	// AnnotationTimeout is the EndpointF timeout in milliseconds.
 	AnnotationTimeout = "tars.outpost.io/timeout"
+	// AnnotationStrictLocal lists servants ("HelloObj,AdminObj", or "*"
+	// for all of the Service's server) whose callers are served only by
+	// instances at their own site; by default a caller falls back to its
+	// region, then anywhere.
+	AnnotationStrictLocal = "tars.outpost.io/strict-local"
 
 	// LabelSite on a Node names the edge site it is at: the Group of the
 	// instances on it and of callers from it.
 	LabelSite = "outpost.io/site"
+	// LabelRegion on a Node (the standard topology label) puts its site in
+	// a region, for callers whose own site has no instance.
+	LabelRegion = "topology.kubernetes.io/region"
 
 	// AppProtocolSSL on a Service port marks a servant that speaks TARS
 	// over TLS (EndpointF istcp 2).
@@ -62,6 +70,8 @@ type service struct {
 	weight      int // -1 when unset
 	weightType  int
 	timeout     int
+	strict      []string // strict-local servants
+	strictAll   bool
 }
 
 // parseService reads a Service's TARS labels and annotations. It returns nil
@@ -137,6 +147,15 @@ func parseService(svc *corev1.Service) (*service, error) {
 	}
 	intAnnotation(AnnotationWeightType, 0, 1, &s.weightType)
 	intAnnotation(AnnotationTimeout, 0, 1<<31-1, &s.timeout)
+	for _, name := range strings.Split(svc.Annotations[AnnotationStrictLocal], ",") {
+		switch name = strings.TrimSpace(name); name {
+		case "":
+		case "*":
+			s.strictAll = true
+		default:
+			s.strict = append(s.strict, name)
+		}
+	}
 	if len(errs) > 0 {
 		return s, fmt.Errorf("service %s: %s", s.key, strings.Join(errs, "; "))
 	}

@@ -39,7 +39,8 @@ func (b *Backend) Serve(ctx context.Context, addr string) error {
 	case <-b.synced:
 	}
 	log := b.opts.Log.With("component", "tars-registry")
-	reg := tarsregistry.New(tarsregistry.Config{Source: b, Registrar: b, Logger: log})
+	reg := tarsregistry.New(tarsregistry.Config{Source: b, Registrar: b, Logger: log,
+		Rules: tarsregistry.Rules{RegionOf: b.RegionOf, StrictLocal: b.StrictLocal}})
 	defer reg.Close()
 	srv := server.New(server.WithLogger(log))
 	ep := endpoint.Endpoint{Proto: endpoint.TCP, Host: host, Port: port, Weight: -1}

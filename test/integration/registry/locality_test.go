@@ -16,8 +16,10 @@ import (
 
 // Set and site routing through `outpost server`'s QueryObj, from Kubernetes
 // objects: a server with one Service per set answers findObjectByIdInSameSet
-// with its set's pods only, and findObjectByIdInSameGroup prefers the
-// caller's site, found from the caller's address.
+// with its set's pods only (and a pod's own set label overrides), and
+// findObjectByIdInSameGroup prefers the caller's site, found from the
+// caller's address, falling back elsewhere unless the servant is
+// strict-local.
 func TestSetsAndSitesOverQueryF(t *testing.T) {
 	srv := testenv.Shared(t)
 	c := srv.Client(t)
@@ -105,11 +107,33 @@ func TestSetsAndSitesOverQueryF(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { reg.Deregister(context.Background(), self) })
-	testenv.Eventually(t, testenv.DefaultTimeout, "a Paris caller gets Paris instances", func() error {
-		_, active, inactive, err := q.FindObjectByIdInSameGroup(t.Context(), obj)
-		if got := wire(active, inactive); err != nil || !slices.Equal(got, paris) {
-			return fmt.Errorf("%v, %v; want %v", got, err, paris)
+	sameGroup := func(what string, want []string) {
+		t.Helper()
+		testenv.Eventually(t, testenv.DefaultTimeout, what, func() error {
+			_, active, inactive, err := q.FindObjectByIdInSameGroup(t.Context(), obj)
+			if got := wire(active, inactive); err != nil || !slices.Equal(got, want) {
+				return fmt.Errorf("%v, %v; want %v", got, err, want)
+			}
+			return nil
+		})
+	}
+	sameGroup("a Paris caller gets Paris instances", paris)
+
+	// From a site with no instance, the caller falls back to all of them;
+	// unless the servant is strict-local, when it gets none.
+	self[0].Group = "marseille"
+	if _, err := reg.Register(t.Context(), self); err != nil {
+		t.Fatal(err)
+	}
+	all := append(slices.Clone(lyon), paris...)
+	slices.Sort(all)
+	sameGroup("a Marseille caller falls back to every instance", all)
+	for _, site := range []string{"lyon", "paris"} {
+		_, err := c.CoreV1().Services(ns).Patch(t.Context(), "loc-"+site, "application/merge-patch+json",
+			fmt.Appendf(nil, `{"metadata":{"annotations":{%q:"HelloObj"}}}`, registry.AnnotationStrictLocal), metav1.PatchOptions{})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
+	}
+	sameGroup("a Marseille caller of a strict-local servant gets nothing", nil)
 }

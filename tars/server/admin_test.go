@@ -47,8 +47,11 @@ func TestAdmin(t *testing.T) {
 		}
 		return out
 	}
-	// Keep one connection open on the servant adapter for tars.connection.
-	dial(t, ad).send(call("echoInt", 1, intArg(1)))
+	// Keep one connection open on the servant adapter for tars.connection;
+	// its reply proves the server has accepted it.
+	servantConn := dial(t, ad)
+	servantConn.send(call("echoInt", 1, intArg(1)))
+	servantConn.recv()
 
 	if got := notify("tars.viewversion"); got != "1.2.3" {
 		t.Errorf("viewversion = %q", got)

@@ -19,7 +19,7 @@ import (
 )
 
 // echoServer accepts connections and echoes them; it is the "kubelet".
-func echoServer(t *testing.T) string {
+func echoServer(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -130,7 +130,7 @@ func connect(t *testing.T, proxy, addr string) (string, net.Conn) {
 	return resp.Status, c
 }
 
-func startServer(t *testing.T, nodes *Nodes, router *Router) string {
+func startServer(t testing.TB, nodes *Nodes, router *Router) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -118,6 +118,7 @@ Revoking a token also revokes the certificates issued with it.`,
 	var (
 		ttl         time.Duration
 		description string
+		node        string
 	)
 	create := &cobra.Command{
 		Use:   "create",
@@ -128,7 +129,7 @@ Revoking a token also revokes the certificates issued with it.`,
 			if err != nil {
 				return err
 			}
-			tok, _, err := token.Create(cmd.Context(), c, ttl, description)
+			tok, _, err := token.CreateForNode(cmd.Context(), c, ttl, description, node)
 			if err != nil {
 				return err
 			}
@@ -140,6 +141,8 @@ Revoking a token also revokes the certificates issued with it.`,
 	}
 	create.Flags().DurationVar(&ttl, "ttl", 24*time.Hour, "how long the token may be used to join (0: forever)")
 	create.Flags().StringVar(&description, "description", "", "what the token is for")
+	create.Flags().StringVar(&node, "node", "", "bind the token to this node name: it joins only that node, and may replace the node's "+
+		"current certificate (re-provisioning a box); an unbound token cannot join a node name that holds a valid certificate")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List bootstrap tokens",
@@ -154,7 +157,7 @@ Revoking a token also revokes the certificates issued with it.`,
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 8, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tEXPIRES\tDESCRIPTION")
+			fmt.Fprintln(tw, "ID\tEXPIRES\tNODE\tDESCRIPTION")
 			for _, t := range toks {
 				exp := "never"
 				if !t.Expires.IsZero() {
@@ -163,7 +166,11 @@ Revoking a token also revokes the certificates issued with it.`,
 						exp += " (expired)"
 					}
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", t.ID, exp, t.Description)
+				node := t.Node
+				if node == "" {
+					node = "<any>"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, exp, node, t.Description)
 			}
 			return tw.Flush()
 		},

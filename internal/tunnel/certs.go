@@ -36,6 +36,10 @@ const (
 // recorded one.
 var ErrCertRevoked = errors.New("node certificate revoked or superseded")
 
+// ErrNodeTaken refuses a join, with a token not bound to the node, under a
+// node name that holds a valid certificate.
+var ErrNodeTaken = errors.New("join refused")
+
 // objectName derives an object name from a node name, hashing names that
 // would be too long with the prefix.
 func objectName(prefix, node string) string {
@@ -100,6 +104,28 @@ func (c *certRecords) check(ctx context.Context, node string, cert *x509.Certifi
 		return "", fmt.Errorf("%w: node %s, serial %s is not the current one", ErrCertRevoked, node, serialOf(cert))
 	}
 	return cm.Data["token-id"], nil
+}
+
+// held returns when the node's recorded certificate expires, if the node
+// holds one that has not expired yet (ok false: no record, or an expired
+// one, which a join may replace).
+func (c *certRecords) held(ctx context.Context, node string) (notAfter time.Time, ok bool, _ error) {
+	cm, err := c.client.CoreV1().ConfigMaps(SystemNamespace).Get(ctx, objectName(certRecordPrefix, node), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if cm.Data["node"] != node {
+		return time.Time{}, false, nil
+	}
+	notAfter, err = time.Parse(time.RFC3339, cm.Data["not-after"])
+	if err != nil {
+		// An unreadable record counts as held: refusing is the safe side.
+		return time.Time{}, true, nil
+	}
+	return notAfter, time.Now().Before(notAfter), nil
 }
 
 func (c *certRecords) forget(ctx context.Context, node string) error {

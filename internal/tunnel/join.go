@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -69,7 +70,7 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "join needs Authorization: Bearer <bootstrap token>, or a node certificate to renew", http.StatusUnauthorized)
 			return
 		}
-		id, err := token.Validate(ctx, s.client, strings.TrimSpace(tok))
+		id, bound, err := token.Validate(ctx, s.client, strings.TrimSpace(tok))
 		if err != nil {
 			s.log.Warn("tunnel join refused", "node", req.Node, "remote", r.RemoteAddr, "err", err)
 			code := http.StatusUnauthorized
@@ -79,7 +80,15 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), code)
 			return
 		}
+		if code, err := s.mayJoin(r, req.Node, id, bound); err != nil {
+			s.log.Warn("tunnel join refused", "node", req.Node, "token", id, "remote", r.RemoteAddr, "err", err)
+			http.Error(w, err.Error(), code)
+			return
+		}
 		tokenID, how = id, "joined"
+		if bound != "" {
+			how = "re-joined (node-bound token)"
+		}
 	}
 	pub, err := parseCSR(req.CSR)
 	if err != nil {
@@ -106,6 +115,31 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 		Certificate: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
 		CA:          string(s.ca.CertPEM()),
 	})
+}
+
+// mayJoin refuses a node takeover: a token bound to a node joins only that
+// node (and may replace its certificate: re-provisioning); an unbound token
+// joins only a node name with no valid certificate on record, since
+// otherwise anyone holding any bootstrap token could replace a connected
+// node's certificate and receive its traffic.
+func (s *Server) mayJoin(r *http.Request, node, tokenID, bound string) (int, error) {
+	if bound != "" {
+		if bound != node {
+			return http.StatusForbidden, fmt.Errorf("bootstrap token %s is bound to node %s, not %s", tokenID, bound, node)
+		}
+		return 0, nil
+	}
+	notAfter, held, err := s.certs.held(r.Context(), node)
+	if err != nil {
+		return http.StatusServiceUnavailable, fmt.Errorf("reading the certificate record of node %s: %w", node, err)
+	}
+	if held {
+		return http.StatusConflict, fmt.Errorf("%w: node %s already holds a valid tunnel certificate (until %s); "+
+			"to re-provision it, delete the node (kubectl delete node %s) or revoke the token it joined with, "+
+			"or join with a token bound to it (outpost token create --node %s)",
+			ErrNodeTaken, node, notAfter.UTC().Format(time.RFC3339), node, node)
+	}
+	return 0, nil
 }
 
 func isTokenError(err error) bool {

@@ -130,7 +130,8 @@ func (a *Agent) join(ctx context.Context, server string, current *creds) (*creds
 	}
 	if resp.StatusCode != http.StatusOK {
 		err := fmt.Errorf("server %s: %s", server, bytes.TrimSpace(data))
-		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusBadRequest {
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusBadRequest ||
+			resp.StatusCode == http.StatusConflict { // the node name is taken: see tunnel.ErrNodeTaken
 			err = fmt.Errorf("%w: %w", ErrJoin, err)
 		}
 		return nil, err

@@ -29,10 +29,18 @@ import (
 // be used for kubelet TLS bootstrap.
 const Group = "system:bootstrappers:outpost"
 
+// NodeKey is the Secret data key binding a token to one node name. An
+// unbound token may only join a node name that has no valid certificate on
+// record; a bound one may only join its node, and may replace that node's
+// certificate: it is how an operator re-provisions a box (a token is a
+// credential to become one node, never to take over any node).
+const NodeKey = "outpost-node"
+
 // Token is one bootstrap token as listed.
 type Token struct {
 	ID          string
 	Description string
+	Node        string    // empty: not bound to a node
 	Expires     time.Time // zero: never
 	Expired     bool
 }
@@ -40,6 +48,12 @@ type Token struct {
 // Create stores a new token valid for ttl (0: no expiry) and returns it in
 // the form id.secret.
 func Create(ctx context.Context, client kubernetes.Interface, ttl time.Duration, description string) (string, *Token, error) {
+	return CreateForNode(ctx, client, ttl, description, "")
+}
+
+// CreateForNode is Create for a token bound to node (see NodeKey); an empty
+// node makes an unbound token.
+func CreateForNode(ctx context.Context, client kubernetes.Interface, ttl time.Duration, description, node string) (string, *Token, error) {
 	tok, err := bootstraputil.GenerateBootstrapToken()
 	if err != nil {
 		return "", nil, err
@@ -51,7 +65,10 @@ func Create(ctx context.Context, client kubernetes.Interface, ttl time.Duration,
 		bootstrapapi.BootstrapTokenUsageAuthentication: []byte("true"),
 		bootstrapapi.BootstrapTokenExtraGroupsKey:      []byte(Group),
 	}
-	t := &Token{ID: id, Description: description}
+	t := &Token{ID: id, Description: description, Node: node}
+	if node != "" {
+		data[NodeKey] = []byte(node)
+	}
 	if description != "" {
 		data[bootstrapapi.BootstrapTokenDescriptionKey] = []byte(description)
 	}
@@ -83,7 +100,7 @@ func List(ctx context.Context, client kubernetes.Interface) ([]Token, error) {
 	for i := range list.Items {
 		s := &list.Items[i]
 		id := bootstrapsecret.GetData(s, bootstrapapi.BootstrapTokenIDKey)
-		t := Token{ID: id, Description: bootstrapsecret.GetData(s, bootstrapapi.BootstrapTokenDescriptionKey)}
+		t := Token{ID: id, Description: bootstrapsecret.GetData(s, bootstrapapi.BootstrapTokenDescriptionKey), Node: bootstrapsecret.GetData(s, NodeKey)}
 		if exp := bootstrapsecret.GetData(s, bootstrapapi.BootstrapTokenExpirationKey); exp != "" {
 			t.Expires, _ = time.Parse(time.RFC3339, exp)
 			t.Expired = bootstrapsecret.HasExpired(s, now)
@@ -117,31 +134,33 @@ var (
 	ErrUsage     = errors.New("bootstrap token not usable for authentication")
 )
 
-// Validate checks tok against its Secret and returns its ID.
-func Validate(ctx context.Context, client kubernetes.Interface, tok string) (string, error) {
+// Validate checks tok against its Secret and returns its ID and the node it
+// is bound to ("" if none).
+func Validate(ctx context.Context, client kubernetes.Interface, tok string) (id, node string, _ error) {
+	var secret string
 	if !bootstraputil.IsValidBootstrapToken(tok) {
-		return "", ErrMalformed
+		return "", "", ErrMalformed
 	}
-	id, secret, _ := strings.Cut(tok, ".")
+	id, secret, _ = strings.Cut(tok, ".")
 	s, err := client.CoreV1().Secrets(metav1.NamespaceSystem).Get(ctx, bootstraputil.BootstrapTokenSecretName(id), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return id, fmt.Errorf("%w (id %s)", ErrUnknown, id)
+		return id, "", fmt.Errorf("%w (id %s)", ErrUnknown, id)
 	}
 	if err != nil {
-		return id, fmt.Errorf("reading bootstrap token %s: %w", id, err)
+		return id, "", fmt.Errorf("reading bootstrap token %s: %w", id, err)
 	}
 	if s.Type != bootstrapapi.SecretTypeBootstrapToken || s.DeletionTimestamp != nil {
-		return id, fmt.Errorf("%w (id %s)", ErrUnknown, id)
+		return id, "", fmt.Errorf("%w (id %s)", ErrUnknown, id)
 	}
 	want := bootstrapsecret.GetData(s, bootstrapapi.BootstrapTokenSecretKey)
 	if subtle.ConstantTimeCompare([]byte(secret), []byte(want)) != 1 {
-		return id, fmt.Errorf("%w (id %s)", ErrMismatch, id)
+		return id, "", fmt.Errorf("%w (id %s)", ErrMismatch, id)
 	}
 	if bootstrapsecret.HasExpired(s, time.Now()) {
-		return id, fmt.Errorf("%w (id %s, at %s)", ErrExpired, id, bootstrapsecret.GetData(s, bootstrapapi.BootstrapTokenExpirationKey))
+		return id, "", fmt.Errorf("%w (id %s, at %s)", ErrExpired, id, bootstrapsecret.GetData(s, bootstrapapi.BootstrapTokenExpirationKey))
 	}
 	if bootstrapsecret.GetData(s, bootstrapapi.BootstrapTokenUsageAuthentication) != "true" {
-		return id, fmt.Errorf("%w (id %s)", ErrUsage, id)
+		return id, "", fmt.Errorf("%w (id %s)", ErrUsage, id)
 	}
-	return id, nil
+	return id, bootstrapsecret.GetData(s, NodeKey), nil
 }

@@ -234,7 +234,17 @@ func (k *kubeletAPI) pod(w http.ResponseWriter, r *http.Request) (*corev1.Pod, b
 	return pod, true
 }
 
-// container is the named container of the pod (regular, init or ephemeral).
+// podContainer is the pod and its container named in the path (regular,
+// init or ephemeral), or false once the client has been answered.
+func (k *kubeletAPI) podContainer(w http.ResponseWriter, r *http.Request) (*corev1.Pod, string, bool) {
+	pod, ok := k.pod(w, r)
+	if !ok {
+		return nil, "", false
+	}
+	name, ok := k.container(w, r, pod)
+	return pod, name, ok
+}
+
 func (k *kubeletAPI) container(w http.ResponseWriter, r *http.Request, pod *corev1.Pod) (string, bool) {
 	name := r.PathValue("container")
 	for _, c := range pod.Spec.Containers {

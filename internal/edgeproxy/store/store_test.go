@@ -20,7 +20,7 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func open(t *testing.T, path string, opts Options) *Store {
+func open(t testing.TB, path string, opts Options) *Store {
 	t.Helper()
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "cache.db")
@@ -33,7 +33,7 @@ func open(t *testing.T, path string, opts Options) *Store {
 	return s
 }
 
-func wait(t *testing.T, ch <-chan error) {
+func wait(t testing.TB, ch <-chan error) {
 	t.Helper()
 	if err := <-ch; err != nil {
 		t.Fatal(err)

@@ -559,7 +559,20 @@ func (s *Store) View(key ViewKey) (ViewMeta, bool, error) {
 // moved to another generation, so that a long read never mixes two lists.
 func (s *Store) ReadView(key ViewKey, gen uint64, after string, max, maxBytes int) ([]Item, bool, error) {
 	var items []Item
-	more := false
+	_, more, err := s.ScanView(key, gen, after, max, maxBytes, func(k []byte, enc wire.Encoding, rv uint64, raw []byte) error {
+		items = append(items, Item{Key: string(k), RV: rv, Enc: enc, Raw: bytes.Clone(raw)})
+		return nil
+	})
+	return items, more, err
+}
+
+// ScanView is ReadView without the copies: fn sees each item's key and
+// object in the store's own memory (bbolt's mmap), valid only during the
+// call, inside one read transaction; it must not keep them nor block for
+// long (a read transaction holds up the file's growth). It returns the
+// last key seen and whether items remain.
+func (s *Store) ScanView(key ViewKey, gen uint64, after string, max, maxBytes int, fn func(k []byte, enc wire.Encoding, rv uint64, raw []byte) error) (string, bool, error) {
+	last, more := after, false
 	err := s.db.View(func(tx *bolt.Tx) error {
 		vb, m, err := s.viewBucket(tx, key)
 		if err != nil {
@@ -582,9 +595,10 @@ func (s *Store) ReadView(key ViewKey, gen uint64, after string, max, maxBytes in
 				k, v = c.Next()
 			}
 		}
-		size := 0
+		n, size := 0, 0
+		var lastKey []byte
 		for ; k != nil; k, v = c.Next() {
-			if len(items) >= max || size >= maxBytes {
+			if n >= max || size >= maxBytes {
 				more = true
 				break
 			}
@@ -592,12 +606,19 @@ func (s *Store) ReadView(key ViewKey, gen uint64, after string, max, maxBytes in
 			if err != nil {
 				return err
 			}
-			items = append(items, Item{Key: string(k), RV: rv, Enc: enc, Raw: bytes.Clone(raw)})
+			if err := fn(k, enc, rv, raw); err != nil {
+				return err
+			}
+			lastKey = k
+			n++
 			size += len(raw)
+		}
+		if lastKey != nil {
+			last = string(lastKey)
 		}
 		return nil
 	})
-	return items, more, err
+	return last, more, err
 }
 
 // ErrChanged means a view changed under a multi-part read.

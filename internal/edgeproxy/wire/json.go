@@ -176,7 +176,16 @@ type JSONListWriter struct {
 // StartJSONList writes the head of a JSON list.
 func StartJSONList(w io.Writer, tm TypeMeta, head ListHead) (*JSONListWriter, error) {
 	bw := bufio.NewWriterSize(w, 32<<10)
-	b := []byte(`{"kind":`)
+	if _, err := bw.Write(AppendJSONListHead(nil, tm, head)); err != nil {
+		return nil, err
+	}
+	return &JSONListWriter{w: bw, first: true}, nil
+}
+
+// AppendJSONListHead appends the head of a JSON list: what comes before
+// its first item.
+func AppendJSONListHead(b []byte, tm TypeMeta, head ListHead) []byte {
+	b = append(b, `{"kind":`...)
 	b = strconv.AppendQuote(b, tm.Kind)
 	b = append(b, `,"apiVersion":`...)
 	b = strconv.AppendQuote(b, tm.APIVersion)
@@ -190,12 +199,20 @@ func StartJSONList(w io.Writer, tm TypeMeta, head ListHead) (*JSONListWriter, er
 		b = append(b, `,"remainingItemCount":`...)
 		b = strconv.AppendInt(b, *head.Remaining, 10)
 	}
-	b = append(b, `},"items":[`...)
-	if _, err := bw.Write(b); err != nil {
-		return nil, err
-	}
-	return &JSONListWriter{w: bw, first: true}, nil
+	return append(b, `},"items":[`...)
 }
+
+// AppendJSONListItem appends one object of a JSON list (first: the list's
+// first item, which takes no comma).
+func AppendJSONListItem(b []byte, first bool, obj []byte) []byte {
+	if !first {
+		b = append(b, ',')
+	}
+	return append(b, obj...)
+}
+
+// JSONListTail ends a JSON list.
+const JSONListTail = "]}\n"
 
 // Item writes one JSON object.
 func (j *JSONListWriter) Item(obj []byte) error {
@@ -211,7 +228,7 @@ func (j *JSONListWriter) Item(obj []byte) error {
 
 // Close ends the list.
 func (j *JSONListWriter) Close() error {
-	if _, err := j.w.WriteString("]}\n"); err != nil {
+	if _, err := j.w.WriteString(JSONListTail); err != nil {
 		return err
 	}
 	return j.w.Flush()

@@ -526,6 +526,17 @@ func ProtoItemSize(size int) int {
 // StartProtoList writes the head of a list of type tm whose items take
 // itemsSize bytes (the sum of ProtoItemSize of each).
 func StartProtoList(w io.Writer, tm TypeMeta, head ListHead, itemsSize int) (*ProtoListWriter, error) {
+	bw := bufio.NewWriterSize(w, 32<<10)
+	if _, err := bw.Write(AppendProtoListHead(nil, tm, head, itemsSize)); err != nil {
+		return nil, err
+	}
+	return &ProtoListWriter{w: bw}, nil
+}
+
+// AppendProtoListHead appends the head of a protobuf list of type tm
+// whose items take itemsSize bytes (the sum of ProtoItemSize of each):
+// the envelope up to the first item.
+func AppendProtoListHead(b []byte, tm TypeMeta, head ListHead, itemsSize int) []byte {
 	var lm []byte
 	lm = protowire.AppendTag(lm, 1, protowire.BytesType) // selfLink
 	lm = protowire.AppendVarint(lm, 0)
@@ -538,18 +549,28 @@ func StartProtoList(w io.Writer, tm TypeMeta, head ListHead, itemsSize int) (*Pr
 		lm = protowire.AppendVarint(lm, uint64(*head.Remaining))
 	}
 	rawLen := protowire.SizeTag(fieldListMeta) + protowire.SizeBytes(len(lm)) + itemsSize
-	var b []byte
 	b = append(b, ProtoMagic...)
 	b = appendTypeMeta(b, tm)
 	b = protowire.AppendTag(b, fieldUnknownRaw, protowire.BytesType)
 	b = protowire.AppendVarint(b, uint64(rawLen))
 	b = protowire.AppendTag(b, fieldListMeta, protowire.BytesType)
-	b = protowire.AppendBytes(b, lm)
-	bw := bufio.NewWriterSize(w, 32<<10)
-	if _, err := bw.Write(b); err != nil {
-		return nil, err
-	}
-	return &ProtoListWriter{w: bw}, nil
+	return protowire.AppendBytes(b, lm)
+}
+
+// AppendProtoListItem appends one item's bare message to a protobuf list
+// (ProtoItemSize(len(raw)) bytes).
+func AppendProtoListItem(b, raw []byte) []byte {
+	b = protowire.AppendTag(b, fieldListItems, protowire.BytesType)
+	return protowire.AppendBytes(b, raw)
+}
+
+// AppendProtoListTail ends a protobuf list: the envelope's (empty)
+// contentEncoding and contentType.
+func AppendProtoListTail(b []byte) []byte {
+	b = protowire.AppendTag(b, 3, protowire.BytesType)
+	b = protowire.AppendVarint(b, 0)
+	b = protowire.AppendTag(b, 4, protowire.BytesType)
+	return protowire.AppendVarint(b, 0)
 }
 
 // Item writes one item's bare message.
@@ -563,14 +584,9 @@ func (p *ProtoListWriter) Item(raw []byte) error {
 	return err
 }
 
-// Close ends the list: the envelope's contentEncoding and contentType.
+// Close ends the list.
 func (p *ProtoListWriter) Close() error {
-	var b []byte
-	b = protowire.AppendTag(b, 3, protowire.BytesType)
-	b = protowire.AppendVarint(b, 0)
-	b = protowire.AppendTag(b, 4, protowire.BytesType)
-	b = protowire.AppendVarint(b, 0)
-	if _, err := p.w.Write(b); err != nil {
+	if _, err := p.w.Write(AppendProtoListTail(nil)); err != nil {
 		return err
 	}
 	return p.w.Flush()

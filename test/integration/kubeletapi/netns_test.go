@@ -69,10 +69,11 @@ func TestKubectlThroughTunnel(t *testing.T) {
 	}
 	tok := strings.TrimSpace(string(stdout))
 
-	// One process on the edge: the simulated kubelet (node edge-0, marked
-	// tunnel-only so a missing tunnel fails at once) and the tunnel agent.
+	// One process on the edge: the simulated kubelet (node edge-0, with
+	// the default route choice: the tunnel when its agent is connected, else
+	// a bounded direct dial) and the tunnel agent.
 	agent := e.Command(bin, "agent", "--simulate-kubelet", "--nodes", "1", "--node-name-prefix", "edge",
-		"--node-labels", "outpost.io/egress=tunnel", "--kubeconfig", edgeKCFile,
+		"--kubeconfig", edgeKCFile,
 		"--kubelet-address", kubeletIP, "--kubelet-port", "10250",
 		"--tunnel-server", net.JoinHostPort(e.CloudIP, port), "--tunnel-token", tok, "--tunnel-ca-hash", caHash,
 		"--node-name", "edge-0", "--data-dir", t.TempDir(), "--tunnel-allow", "10250",
@@ -129,7 +130,8 @@ func TestKubectlThroughTunnel(t *testing.T) {
 	works("kubectl logs through the tunnel")
 
 	// Cut the link: once the server has dropped the agent's session,
-	// kubectl fails at once, saying the node has no tunnel.
+	// kubectl fails at once, saying the node has no tunnel (and that the
+	// direct dial found no route).
 	e.SetLink(t, false)
 	cut := time.Now()
 	testenv.Eventually(t, time.Minute, "kubectl logs fails while the link is cut", func() error {

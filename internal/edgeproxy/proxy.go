@@ -230,9 +230,14 @@ func New(cfg Config, log *slog.Logger) (*Proxy, error) {
 	st.OnStats(p.metrics.storeStats)
 	p.up.onTransition(p.transition)
 	p.rp = &httputil.ReverseProxy{
-		Rewrite:        p.rewrite,
-		Transport:      roundTripperFunc(p.roundTrip),
-		FlushInterval:  -1,
+		Rewrite:   p.rewrite,
+		Transport: roundTripperFunc(p.roundTrip),
+		// 0, not -1: a streamed response (no Content-Length: watches,
+		// lists, logs) is still flushed at every write (ReverseProxy does
+		// so for them), but a response of known length — a get — goes out
+		// when the handler ends, headers, data and end of stream in one
+		// write, instead of three HTTP/2 frames each flushed on its own.
+		FlushInterval:  0,
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.proxyError,
 		BufferPool:     bufferPool{},

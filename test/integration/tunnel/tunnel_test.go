@@ -111,6 +111,35 @@ func TestEdgeBehindNamespace(t *testing.T) {
 		t.Errorf("node certificate not stored: %v", err)
 	}
 
+	t.Run("no takeover of a joined node's name", func(t *testing.T) {
+		join := func(tok, node string) error {
+			a, err := agent.New(agent.Config{Servers: []string{serverAddr}, Token: tok, CAHash: caHash,
+				Node: node, DataDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.Join(t.Context())
+		}
+		other, stderr, err := run(t, "token", "create", "--ttl", "1h", "--kubeconfig", kc)
+		if err != nil {
+			t.Fatalf("token create: %v: %s", err, stderr)
+		}
+		if err := join(strings.TrimSpace(other), "edge-1"); err == nil || !strings.Contains(err.Error(), "already holds a valid tunnel certificate") {
+			t.Errorf("another token joining as edge-1: %v", err)
+		}
+		bound, stderr, err := run(t, "token", "create", "--ttl", "1h", "--node", "edge-9", "--kubeconfig", kc)
+		if err != nil {
+			t.Fatalf("token create --node: %v: %s", err, stderr)
+		}
+		boundID, _, _ := strings.Cut(strings.TrimSpace(bound), ".")
+		if out, _, _ := run(t, "token", "list", "--kubeconfig", kc); !strings.Contains(out, boundID) || !strings.Contains(out, "edge-9") {
+			t.Errorf("token list does not show the token bound to edge-9:\n%s", out)
+		}
+		if err := join(strings.TrimSpace(bound), "edge-1"); err == nil || !strings.Contains(err.Error(), "bound to node edge-9") {
+			t.Errorf("token bound to edge-9 joining as edge-1: %v", err)
+		}
+	})
+
 	t.Run("real ssh through outpost ssh --stdio", func(t *testing.T) {
 		out, err := sshRun(t, kc, proxyAddr, "edge-1", "uptime")
 		if err != nil || !strings.Contains(out, `ran "uptime"`) {

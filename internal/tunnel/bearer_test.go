@@ -24,11 +24,7 @@ import (
 // node, as the API server's own node proxy would decide.
 func TestProxyBearerToken(t *testing.T) {
 	client := testenv.Shared(t).Client(t)
-	id := suffix()
-	r := startReplica(t, client, "test-b-"+id)
-	node := "edge-bearer-" + id
-	connected, _ := startAgent(t, client, node, r.Agents)
-	waitConnected(t, connected, "")
+	r, node := connectedNode(t, client, "bearer")
 	target := echoServer(t)
 	_, port, _ := net.SplitHostPort(target)
 
@@ -50,7 +46,7 @@ func TestProxyBearerToken(t *testing.T) {
 	operator, stranger := saToken("edge-operator"), saToken("stranger")
 
 	// nodes/proxy on this one node only (cluster-scoped, so a ClusterRole).
-	role := "outpost-test-node-proxy-" + id
+	role := "outpost-test-node-proxy-" + node
 	if _, err := client.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
 		ObjectMeta: metav1.ObjectMeta{Name: role},
 		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"nodes/proxy"},
@@ -109,7 +105,7 @@ func TestProxyBearerToken(t *testing.T) {
 		!strings.Contains(err.Error(), "may not create nodes/proxy") {
 		t.Errorf("token without nodes/proxy: %v", err)
 	}
-	if _, err := connect(operator, net.JoinHostPort("other-node-"+id, port)); err == nil || !strings.Contains(err.Error(), "403") {
+	if _, err := connect(operator, net.JoinHostPort("other-"+node, port)); err == nil || !strings.Contains(err.Error(), "403") {
 		t.Errorf("operator's token for a node the role does not name: %v", err)
 	}
 	if _, err := connect(operator+"x", net.JoinHostPort(node, port)); err == nil || !strings.Contains(err.Error(), "407") {

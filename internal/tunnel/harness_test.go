@@ -128,6 +128,18 @@ func ctxTimeout(t testing.TB, d time.Duration) context.Context {
 	return ctx
 }
 
+// connectedNode starts a replica and an agent for a new node named
+// "edge-<what>-<random>" connected to it, for tests of one node.
+func connectedNode(t *testing.T, client kubernetes.Interface, what string) (r *replicaServer, node string) {
+	t.Helper()
+	id := suffix()
+	r = startReplica(t, client, "test-"+what+"-"+id)
+	node = "edge-" + what + "-" + id
+	connected, _ := startAgent(t, client, node, r.Agents)
+	waitConnected(t, connected, "")
+	return r, node
+}
+
 // startAgent joins node with a fresh token and keeps it connected to
 // servers until the test ends.
 func startAgent(t testing.TB, client kubernetes.Interface, node string, servers ...string) (connected <-chan string, dataDir string) {

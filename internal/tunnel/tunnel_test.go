@@ -88,11 +88,7 @@ func TestReplicas(t *testing.T) {
 // connection, each echoing its own data.
 func TestConcurrentStreams(t *testing.T) {
 	client := testenv.Shared(t).Client(t)
-	id := suffix()
-	r := startReplica(t, client, "test-c-"+id)
-	node := "edge-many-" + id
-	connected, _ := startAgent(t, client, node, r.Agents)
-	waitConnected(t, connected, "")
+	r, node := connectedNode(t, client, "many")
 	target := echoServer(t)
 	ctx := ctxTimeout(t, 2*time.Minute)
 	dialEventually(t, r, node, target).Close()
@@ -133,11 +129,7 @@ func TestConcurrentStreams(t *testing.T) {
 func TestHTTPProxy(t *testing.T) {
 	srv := testenv.Shared(t)
 	client := srv.Client(t)
-	id := suffix()
-	r := startReplica(t, client, "test-h-"+id)
-	node := "edge-http-" + id
-	connected, _ := startAgent(t, client, node, r.Agents)
-	waitConnected(t, connected, "")
+	r, node := connectedNode(t, client, "http")
 
 	// A pod on the edge node, whose IP is (for the test) on loopback.
 	podIP := "127.77.0.1"

@@ -56,22 +56,37 @@ type certRecords struct {
 	client kubernetes.Interface
 }
 
-// record makes cert the only one node may use.
-func (c *certRecords) record(ctx context.Context, node, tokenID string, cert *x509.Certificate) error {
+// record makes cert the only one node may use. With expect nil it
+// replaces any record; otherwise only the record seen by held (its
+// resourceVersion, "" for none), so two joins racing for a free name
+// cannot both win: the loser gets ErrNodeTaken.
+func (c *certRecords) record(ctx context.Context, node, tokenID string, cert *x509.Certificate, expect *string) error {
 	cms := c.client.CoreV1().ConfigMaps(SystemNamespace)
-	name := objectName(certRecordPrefix, node)
-	data := map[string]string{
-		"node": node, "serial": serialOf(cert), "token-id": tokenID,
-		"not-after": cert.NotAfter.UTC().Format(time.RFC3339),
+	want := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: objectName(certRecordPrefix, node), Namespace: SystemNamespace,
+			Labels: map[string]string{LabelCertRecord: "true", LabelTokenID: tokenID}},
+		Data: map[string]string{
+			"node": node, "serial": serialOf(cert), "token-id": tokenID,
+			"not-after": cert.NotAfter.UTC().Format(time.RFC3339),
+		},
 	}
-	labels := map[string]string{LabelCertRecord: "true", LabelTokenID: tokenID}
+	if expect != nil {
+		var err error
+		if *expect == "" {
+			_, err = cms.Create(ctx, want, metav1.CreateOptions{})
+		} else {
+			want.ResourceVersion = *expect
+			_, err = cms.Update(ctx, want, metav1.UpdateOptions{})
+		}
+		if apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) {
+			return fmt.Errorf("%w: node %s was joined by another request meanwhile", ErrNodeTaken, node)
+		}
+		return err
+	}
 	for {
-		cm, err := cms.Get(ctx, name, metav1.GetOptions{})
+		cm, err := cms.Get(ctx, want.Name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
-			_, err = cms.Create(ctx, &corev1.ConfigMap{
-				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: SystemNamespace, Labels: labels},
-				Data:       data,
-			}, metav1.CreateOptions{})
+			_, err = cms.Create(ctx, want, metav1.CreateOptions{})
 			if apierrors.IsAlreadyExists(err) {
 				continue
 			}
@@ -80,8 +95,8 @@ func (c *certRecords) record(ctx context.Context, node, tokenID string, cert *x5
 		if err != nil {
 			return err
 		}
-		cm.Labels, cm.Data = labels, data
-		_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
+		want.ResourceVersion = cm.ResourceVersion
+		_, err = cms.Update(ctx, want, metav1.UpdateOptions{})
 		if apierrors.IsConflict(err) {
 			continue
 		}
@@ -106,26 +121,26 @@ func (c *certRecords) check(ctx context.Context, node string, cert *x509.Certifi
 	return cm.Data["token-id"], nil
 }
 
-// held returns when the node's recorded certificate expires, if the node
-// holds one that has not expired yet (ok false: no record, or an expired
-// one, which a join may replace).
-func (c *certRecords) held(ctx context.Context, node string) (notAfter time.Time, ok bool, _ error) {
+// held reports whether the node holds a certificate that has not expired
+// yet (an expired record may be replaced by a join), with its expiry, and
+// the record's resourceVersion ("" for none) for record's expect.
+func (c *certRecords) held(ctx context.Context, node string) (notAfter time.Time, ok bool, rv string, _ error) {
 	cm, err := c.client.CoreV1().ConfigMaps(SystemNamespace).Get(ctx, objectName(certRecordPrefix, node), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return time.Time{}, false, nil
+		return time.Time{}, false, "", nil
 	}
 	if err != nil {
-		return time.Time{}, false, err
+		return time.Time{}, false, "", err
 	}
 	if cm.Data["node"] != node {
-		return time.Time{}, false, nil
+		return time.Time{}, false, cm.ResourceVersion, nil
 	}
 	notAfter, err = time.Parse(time.RFC3339, cm.Data["not-after"])
 	if err != nil {
 		// An unreadable record counts as held: refusing is the safe side.
-		return time.Time{}, true, nil
+		return time.Time{}, true, cm.ResourceVersion, nil
 	}
-	return notAfter, time.Now().Before(notAfter), nil
+	return notAfter, time.Now().Before(notAfter), cm.ResourceVersion, nil
 }
 
 func (c *certRecords) forget(ctx context.Context, node string) error {

@@ -51,6 +51,7 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	var tokenID, how string
+	var expect *string // see certRecords.record
 	if node, cert := s.nodeFromTLS(r); cert != nil {
 		// Renewal: the current certificate vouches for the same node.
 		if node != req.Node {
@@ -80,7 +81,8 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), code)
 			return
 		}
-		if code, err := s.mayJoin(r, req.Node, id, bound); err != nil {
+		var code int
+		if expect, code, err = s.mayJoin(r, req.Node, id, bound); err != nil {
 			s.log.Warn("tunnel join refused", "node", req.Node, "token", id, "remote", r.RemoteAddr, "err", err)
 			http.Error(w, err.Error(), code)
 			return
@@ -105,8 +107,12 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cert, _ := x509.ParseCertificate(der)
-	if err := s.certs.record(ctx, req.Node, tokenID, cert); err != nil {
-		http.Error(w, "recording the certificate: "+err.Error(), http.StatusServiceUnavailable)
+	if err := s.certs.record(ctx, req.Node, tokenID, cert, expect); err != nil {
+		code := http.StatusServiceUnavailable
+		if errors.Is(err, ErrNodeTaken) {
+			code = http.StatusConflict
+		}
+		http.Error(w, "recording the certificate: "+err.Error(), code)
 		return
 	}
 	s.log.Info("tunnel node "+how, "node", req.Node, "token", tokenID, "serial", serialOf(cert), "remote", r.RemoteAddr, "notAfter", cert.NotAfter)
@@ -122,24 +128,27 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 // joins only a node name with no valid certificate on record, since
 // otherwise anyone holding any bootstrap token could replace a connected
 // node's certificate and receive its traffic.
-func (s *Server) mayJoin(r *http.Request, node, tokenID, bound string) (int, error) {
+//
+// For an unbound token it returns the record's resourceVersion it checked,
+// which the certificate record must still have when it is written.
+func (s *Server) mayJoin(r *http.Request, node, tokenID, bound string) (expect *string, code int, _ error) {
 	if bound != "" {
 		if bound != node {
-			return http.StatusForbidden, fmt.Errorf("bootstrap token %s is bound to node %s, not %s", tokenID, bound, node)
+			return nil, http.StatusForbidden, fmt.Errorf("bootstrap token %s is bound to node %s, not %s", tokenID, bound, node)
 		}
-		return 0, nil
+		return nil, 0, nil
 	}
-	notAfter, held, err := s.certs.held(r.Context(), node)
+	notAfter, held, rv, err := s.certs.held(r.Context(), node)
 	if err != nil {
-		return http.StatusServiceUnavailable, fmt.Errorf("reading the certificate record of node %s: %w", node, err)
+		return nil, http.StatusServiceUnavailable, fmt.Errorf("reading the certificate record of node %s: %w", node, err)
 	}
 	if held {
-		return http.StatusConflict, fmt.Errorf("%w: node %s already holds a valid tunnel certificate (until %s); "+
+		return nil, http.StatusConflict, fmt.Errorf("%w: node %s already holds a valid tunnel certificate (until %s); "+
 			"to re-provision it, delete the node (kubectl delete node %s) or revoke the token it joined with, "+
 			"or join with a token bound to it (outpost token create --node %s)",
 			ErrNodeTaken, node, notAfter.UTC().Format(time.RFC3339), node, node)
 	}
-	return 0, nil
+	return &rv, 0, nil
 }
 
 func isTokenError(err error) bool {

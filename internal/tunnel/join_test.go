@@ -80,6 +80,26 @@ func TestJoinTakeover(t *testing.T) {
 		t.Error("re-join with a bound token kept the old certificate on record")
 	}
 
+	// Two joins racing for a free name: exactly one wins, whatever the
+	// interleaving (the record is created or updated only as last seen).
+	race := "race-" + id
+	errs := make(chan error, 2)
+	for range 2 {
+		tok := newToken("")
+		go func() { errs <- join(tok, race) }()
+	}
+	var won int
+	for range 2 {
+		if err := <-errs; err == nil {
+			won++
+		} else if !strings.Contains(err.Error(), "already holds") && !strings.Contains(err.Error(), "joined by another request") {
+			t.Errorf("losing racer: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of 2 racing joins for one name succeeded", won)
+	}
+
 	// Revoking the line frees the name for any token again.
 	revokeLine(t, client, bound)
 	if err := join(unbound, node); err != nil {

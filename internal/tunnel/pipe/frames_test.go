@@ -13,20 +13,39 @@ import (
 	"github.com/hashicorp/yamux"
 )
 
-// recordingConn notes the size of every write and whether a data frame
-// header went out alone.
+// recordingConn follows the yamux frames written through it and counts
+// data frame headers that went out in a Write of their own.
 type recordingConn struct {
 	net.Conn
 	mu         sync.Mutex
 	writes     int
 	loneHeader int
+	partial    []byte // header bytes seen so far
+	body       int    // body bytes of the current data frame still to come
 }
 
 func (c *recordingConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	c.writes++
-	if len(p) == frameHeaderLen && p[1] == typeData && binary.BigEndian.Uint32(p[8:]) > 0 {
+	if c.body == 0 && len(c.partial) == 0 && len(p) == frameHeaderLen && p[1] == typeData && binary.BigEndian.Uint32(p[8:]) > 0 {
 		c.loneHeader++
+	}
+	for q := p; len(q) > 0; {
+		if c.body > 0 {
+			k := min(c.body, len(q))
+			c.body -= k
+			q = q[k:]
+			continue
+		}
+		k := min(frameHeaderLen-len(c.partial), len(q))
+		c.partial = append(c.partial, q[:k]...)
+		q = q[k:]
+		if len(c.partial) == frameHeaderLen {
+			if c.partial[1] == typeData { // only data frames carry a body
+				c.body = int(binary.BigEndian.Uint32(c.partial[8:]))
+			}
+			c.partial = c.partial[:0]
+		}
 	}
 	c.mu.Unlock()
 	return c.Conn.Write(p)

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -18,26 +20,42 @@ type EdgeNS struct {
 	hostVeth        string
 }
 
-var edgeNSSeq atomic.Int32
+var (
+	edgeNSSeq   atomic.Int32
+	staleSwept  sync.Map     // prefix → struct{}: swept once per process
+	edgeNSNames = "%s-%d-%d" // <prefix>-<pid>-<n>: namespaces
+	edgeNSVeths = "%s%d%c%d" // <prefix><pid><h|e><n>: veth ends (15 bytes at most)
+)
 
-// NewEdgeNS creates a namespace named <prefix>-<pid><n> (prefix: a few
+// NewEdgeNS creates a namespace named <prefix>-<pid>-<n> (prefix: a few
 // letters of the test package, so that packages running at once never
-// touch each other's), on subnet 10.<octet>.<n>.0/24, removed when the
-// test ends. Tests must run as root with iproute2.
+// touch each other's), on subnet 10.<octet>.<x>.0/24 with x unique to
+// this process and namespace, removed when the test ends. What earlier
+// runs of the same prefix left behind when they were killed is removed
+// first; namespaces of live processes are kept. Tests must run as root
+// with iproute2.
 func NewEdgeNS(tb testing.TB, prefix string, octet int) *EdgeNS {
 	tb.Helper()
 	if os.Geteuid() != 0 {
 		tb.Fatal("this test creates network namespaces and must run as root")
 	}
-	n := int(edgeNSSeq.Add(1))
-	id := fmt.Sprintf("%d%d", os.Getpid()%10000, n)
-	e := &EdgeNS{
-		Name:     prefix + "-" + id,
-		hostVeth: prefix + "h" + id,
-		CloudIP:  fmt.Sprintf("10.%d.%d.1", octet, n),
-		EdgeIP:   fmt.Sprintf("10.%d.%d.2", octet, n),
+	if _, err := exec.LookPath("ip"); err != nil {
+		tb.Fatal("ip (iproute2) is required: .ci/run installs it")
 	}
-	edgeVeth := prefix + "e" + id
+	if _, swept := staleSwept.LoadOrStore(prefix, struct{}{}); !swept {
+		removeStaleEdgeNS(prefix)
+	}
+	n := int(edgeNSSeq.Add(1))
+	pid := os.Getpid()
+	// Subnets differ per process too, so test processes run side by side.
+	subnet := (pid*7 + n) % 250
+	e := &EdgeNS{
+		Name:     fmt.Sprintf(edgeNSNames, prefix, pid, n),
+		hostVeth: fmt.Sprintf(edgeNSVeths, prefix, pid, 'h', n),
+		CloudIP:  fmt.Sprintf("10.%d.%d.1", octet, subnet),
+		EdgeIP:   fmt.Sprintf("10.%d.%d.2", octet, subnet),
+	}
+	edgeVeth := fmt.Sprintf(edgeNSVeths, prefix, pid, 'e', n)
 	IP(tb, "netns", "add", e.Name)
 	tb.Cleanup(func() {
 		_ = exec.Command("ip", "link", "delete", e.hostVeth).Run()
@@ -51,6 +69,40 @@ func NewEdgeNS(tb testing.TB, prefix string, octet int) *EdgeNS {
 	IP(tb, "-n", e.Name, "link", "set", edgeVeth, "up")
 	IP(tb, "-n", e.Name, "link", "set", "lo", "up")
 	return e
+}
+
+// removeStaleEdgeNS deletes the namespaces and host veths of prefix whose
+// creating process is gone (a run killed before its cleanup ran).
+func removeStaleEdgeNS(prefix string) {
+	out, _ := exec.Command("ip", "netns", "list").Output()
+	for _, line := range strings.Split(string(out), "\n") {
+		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		var pid, n int
+		if _, err := fmt.Sscanf(name, prefix+"-%d-%d", &pid, &n); err == nil && !processAlive(pid) {
+			_ = exec.Command("ip", "netns", "delete", name).Run()
+		}
+	}
+	out, _ = exec.Command("ip", "-o", "link", "show").Output()
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		dev, _, _ := strings.Cut(strings.TrimSuffix(f[1], ":"), "@")
+		rest, ok := strings.CutPrefix(dev, prefix)
+		if !ok {
+			continue
+		}
+		digits, _, found := strings.Cut(rest, "h")
+		if pid, err := strconv.Atoi(digits); found && err == nil && !processAlive(pid) {
+			_ = exec.Command("ip", "link", "delete", dev).Run()
+		}
+	}
+}
+
+func processAlive(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
 }
 
 // IP runs the ip command (iproute2), failing the test on error.

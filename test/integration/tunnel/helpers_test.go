@@ -30,7 +30,6 @@ func TestMain(m *testing.M) {
 	if h := os.Getenv(helperEnv); h != "" {
 		os.Exit(runHelper(h, os.Getenv("HELPER_ADDR")))
 	}
-	cleanupStale()
 	testenv.Main(m)
 }
 
@@ -110,7 +109,7 @@ func serveSSH(ln net.Listener) {
 }
 
 // startHelper runs a helper in the edge namespace.
-func startHelper(t *testing.T, e *edgeNS, kind, addr string) {
+func startHelper(t *testing.T, e *testenv.EdgeNS, kind, addr string) {
 	t.Helper()
 	cmd := e.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"="+kind, "HELPER_ADDR="+addr)

@@ -25,7 +25,7 @@ import (
 )
 
 func TestEdgeBehindNamespace(t *testing.T) {
-	e := newEdgeNS(t)
+	e := testenv.NewEdgeNS(t, "otun", 231)
 	srv := testenv.StartServer(t, testenv.ServerOptions{Args: []string{
 		"--tunnel-listen", "0.0.0.0:0", "--tunnel-advertise-host", e.CloudIP,
 		"--tunnel-allowed-ports", "22,7777,9999", "--tunnel-keepalive", "1s",

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"testing"
+
+	"github.com/outpost-edge/outpost/internal/testenv"
 )
 
 // BenchmarkDial compares what the API server pays per kubelet connection:
@@ -14,7 +16,7 @@ import (
 //
 //	go test ./internal/egress -run '^$' -bench Dial -count 5
 func BenchmarkDial(b *testing.B) {
-	kubelet := echoServer(b)
+	kubelet := testenv.EchoServer(b)
 	host, port, _ := net.SplitHostPort(kubelet)
 	var p int32
 	fmt.Sscan(port, &p)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,27 +15,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
-)
 
-// echoServer accepts connections and echoes them; it is the "kubelet".
-func echoServer(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
-		}
-	}()
-	return ln.Addr().String()
-}
+	"github.com/outpost-edge/outpost/internal/testenv"
+)
 
 func node(name, ip string, port int32, route string) *corev1.Node {
 	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
@@ -151,7 +132,7 @@ func startServer(t testing.TB, nodes *Nodes, router *Router) string {
 }
 
 func TestServerRoutes(t *testing.T) {
-	kubelet := echoServer(t)
+	kubelet := testenv.EchoServer(t)
 	host, port, _ := net.SplitHostPort(kubelet)
 	var p int32
 	fmt.Sscan(port, &p)

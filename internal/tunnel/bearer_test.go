@@ -25,7 +25,7 @@ import (
 func TestProxyBearerToken(t *testing.T) {
 	client := testenv.Shared(t).Client(t)
 	r, node := connectedNode(t, client, "bearer")
-	target := echoServer(t)
+	target := testenv.EchoServer(t)
 	_, port, _ := net.SplitHostPort(target)
 
 	ctx := ctxTimeout(t, 2*time.Minute)

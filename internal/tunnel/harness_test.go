@@ -219,26 +219,6 @@ func waitConnected(t testing.TB, ch <-chan string, want string) {
 	}
 }
 
-// echoServer serves TCP echo on loopback until the test ends.
-func echoServer(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 // sinkServer reads and discards until EOF, then answers the byte count.
 func sinkServer(t testing.TB) string {
 	t.Helper()

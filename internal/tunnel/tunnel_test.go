@@ -43,7 +43,7 @@ func TestReplicas(t *testing.T) {
 	node := "edge-rep-" + id
 	connected, _ := startAgent(t, client, node, a.Agents, b.Agents)
 	waitConnected(t, connected, a.Agents)
-	target := echoServer(t)
+	target := testenv.EchoServer(t)
 	ctx := ctxTimeout(t, 2*time.Minute)
 
 	c := dialEventually(t, a, node, target)
@@ -89,7 +89,7 @@ func TestReplicas(t *testing.T) {
 func TestConcurrentStreams(t *testing.T) {
 	client := testenv.Shared(t).Client(t)
 	r, node := connectedNode(t, client, "many")
-	target := echoServer(t)
+	target := testenv.EchoServer(t)
 	ctx := ctxTimeout(t, 2*time.Minute)
 	dialEventually(t, r, node, target).Close()
 	const n = 1000
@@ -229,7 +229,7 @@ func TestRevocation(t *testing.T) {
 	go func() { defer close(done); _ = ag.Run(actx) }()
 	defer func() { cancel(); <-done }()
 	waitConnected(t, connected, "")
-	target := echoServer(t)
+	target := testenv.EchoServer(t)
 	dialEventually(t, r, node, target).Close()
 
 	if err := client.CoreV1().Nodes().Delete(ctx, node, metav1.DeleteOptions{}); err != nil {

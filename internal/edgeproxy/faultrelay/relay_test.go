@@ -3,32 +3,13 @@ package faultrelay
 import (
 	"bufio"
 	"errors"
-	"io"
 	"net"
 	"syscall"
 	"testing"
 	"time"
-)
 
-// echoServer echoes lines back.
-func echoServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
-		}
-	}()
-	return ln.Addr().String()
-}
+	"github.com/outpost-edge/outpost/internal/testenv"
+)
 
 func roundTrip(c net.Conn, r *bufio.Reader, msg string) (string, error) {
 	if _, err := c.Write([]byte(msg + "\n")); err != nil {
@@ -38,7 +19,7 @@ func roundTrip(c net.Conn, r *bufio.Reader, msg string) (string, error) {
 }
 
 func TestRelayFaults(t *testing.T) {
-	r, err := Start(echoServer(t))
+	r, err := Start(testenv.EchoServer(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -167,21 +167,6 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 	return nil
 }
 
-// JSONListWriter writes a JSON list item by item.
-type JSONListWriter struct {
-	w     *bufio.Writer
-	first bool
-}
-
-// StartJSONList writes the head of a JSON list.
-func StartJSONList(w io.Writer, tm TypeMeta, head ListHead) (*JSONListWriter, error) {
-	bw := bufio.NewWriterSize(w, 32<<10)
-	if _, err := bw.Write(AppendJSONListHead(nil, tm, head)); err != nil {
-		return nil, err
-	}
-	return &JSONListWriter{w: bw, first: true}, nil
-}
-
 // AppendJSONListHead appends the head of a JSON list: what comes before
 // its first item.
 func AppendJSONListHead(b []byte, tm TypeMeta, head ListHead) []byte {
@@ -213,26 +198,6 @@ func AppendJSONListItem(b []byte, first bool, obj []byte) []byte {
 
 // JSONListTail ends a JSON list.
 const JSONListTail = "]}\n"
-
-// Item writes one JSON object.
-func (j *JSONListWriter) Item(obj []byte) error {
-	if !j.first {
-		if err := j.w.WriteByte(','); err != nil {
-			return err
-		}
-	}
-	j.first = false
-	_, err := j.w.Write(obj)
-	return err
-}
-
-// Close ends the list.
-func (j *JSONListWriter) Close() error {
-	if _, err := j.w.WriteString(JSONListTail); err != nil {
-		return err
-	}
-	return j.w.Flush()
-}
 
 // JSONFrameReader reads the events of a JSON watch stream.
 type JSONFrameReader struct{ dec *json.Decoder }

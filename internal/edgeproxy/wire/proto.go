@@ -501,13 +501,6 @@ func ProtoBookmark(rv string, initialEventsEnd bool) []byte {
 	return protowire.AppendBytes(msg, meta)
 }
 
-// ProtoListWriter writes a protobuf list whose item sizes are known in
-// advance (the envelope carries the list's length up front).
-type ProtoListWriter struct {
-	w   *bufio.Writer
-	buf []byte
-}
-
 // ProtoListSize is the number of bytes items of the given sizes take in a
 // list, tags and lengths included.
 func ProtoListSize(itemSizes ...int) int {
@@ -521,16 +514,6 @@ func ProtoListSize(itemSizes ...int) int {
 // ProtoItemSize is ProtoListSize of one item.
 func ProtoItemSize(size int) int {
 	return protowire.SizeTag(fieldListItems) + protowire.SizeBytes(size)
-}
-
-// StartProtoList writes the head of a list of type tm whose items take
-// itemsSize bytes (the sum of ProtoItemSize of each).
-func StartProtoList(w io.Writer, tm TypeMeta, head ListHead, itemsSize int) (*ProtoListWriter, error) {
-	bw := bufio.NewWriterSize(w, 32<<10)
-	if _, err := bw.Write(AppendProtoListHead(nil, tm, head, itemsSize)); err != nil {
-		return nil, err
-	}
-	return &ProtoListWriter{w: bw}, nil
 }
 
 // AppendProtoListHead appends the head of a protobuf list of type tm
@@ -571,23 +554,4 @@ func AppendProtoListTail(b []byte) []byte {
 	b = protowire.AppendVarint(b, 0)
 	b = protowire.AppendTag(b, 4, protowire.BytesType)
 	return protowire.AppendVarint(b, 0)
-}
-
-// Item writes one item's bare message.
-func (p *ProtoListWriter) Item(raw []byte) error {
-	p.buf = protowire.AppendTag(p.buf[:0], fieldListItems, protowire.BytesType)
-	p.buf = protowire.AppendVarint(p.buf, uint64(len(raw)))
-	if _, err := p.w.Write(p.buf); err != nil {
-		return err
-	}
-	_, err := p.w.Write(raw)
-	return err
-}
-
-// Close ends the list.
-func (p *ProtoListWriter) Close() error {
-	if _, err := p.w.Write(AppendProtoListTail(nil)); err != nil {
-		return err
-	}
-	return p.w.Flush()
 }

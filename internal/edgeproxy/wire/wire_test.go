@@ -172,34 +172,27 @@ func TestWriteListsDecodeUpstream(t *testing.T) {
 			items = append(items, raw)
 			size += ProtoItemSize(len(raw))
 		}
-		var buf bytes.Buffer
+		// Framed as the cache serves lists (serveList).
+		var out []byte
 		head := ListHead{ResourceVersion: "555", Continue: "tok", Remaining: list.RemainingItemCount}
-		var err error
 		if enc == Protobuf {
-			var w *ProtoListWriter
-			if w, err = StartProtoList(&buf, podListType, head, size); err == nil {
-				for _, it := range items {
-					_ = w.Item(it)
-				}
-				err = w.Close()
+			out = AppendProtoListHead(out, podListType, head, size)
+			for _, it := range items {
+				out = AppendProtoListItem(out, it)
 			}
+			out = AppendProtoListTail(out)
 		} else {
-			var w *JSONListWriter
-			if w, err = StartJSONList(&buf, podListType, head); err == nil {
-				for _, it := range items {
-					_ = w.Item(it)
-				}
-				err = w.Close()
+			out = AppendJSONListHead(out, podListType, head)
+			for i, it := range items {
+				out = AppendJSONListItem(out, i == 0, it)
 			}
-		}
-		if err != nil {
-			t.Fatal(err)
+			out = append(out, JSONListTail...)
 		}
 		var dec runtime.Decoder = jsonSer
 		if enc == Protobuf {
 			dec = protoSer
 		}
-		obj, _, err := dec.Decode(buf.Bytes(), nil, nil)
+		obj, _, err := dec.Decode(out, nil, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", enc, err)
 		}

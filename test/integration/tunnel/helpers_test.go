@@ -191,12 +191,20 @@ type stdioConn struct {
 	io.Reader
 	io.WriteCloser
 	cmd *exec.Cmd
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
+// Close stops the command once: the ssh client closes its transport from
+// its own goroutine while the test closes the connection.
 func (c *stdioConn) Close() error {
-	c.WriteCloser.Close()
-	_ = c.cmd.Process.Kill()
-	return c.cmd.Wait()
+	c.closeOnce.Do(func() {
+		c.WriteCloser.Close()
+		_ = c.cmd.Process.Kill()
+		c.closeErr = c.cmd.Wait()
+	})
+	return c.closeErr
 }
 func (c *stdioConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
 func (c *stdioConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }

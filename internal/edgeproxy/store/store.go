@@ -302,7 +302,6 @@ func (s *Store) writer() {
 			}
 		}
 		s.commit(batch)
-		s.queued.release(size)
 		if collect != nil {
 			s.collect()
 			collect.done <- nil
@@ -318,6 +317,13 @@ func (s *Store) commit(batch []*op) {
 		}
 		return nil
 	})
+	// The bytes are released before anyone hears of the commit, so a
+	// caller that waited for it sees them gone from the budget.
+	size := 0
+	for _, o := range batch {
+		size += o.size
+	}
+	s.queued.release(size)
 	for i, o := range batch {
 		e := errs[i]
 		if err != nil {

@@ -15,8 +15,13 @@ import (
 )
 
 // Kubectl runs the real kubectl against kubeconfig, with stdin when not
-// empty, and returns its combined output and exit code. It fails the test
-// only when kubectl cannot be run at all.
+// empty, and returns its exit code and output: stdout alone when it
+// succeeds, stdout and then stderr when it fails (where the reason is). A
+// successful run's stderr is only logged: kubectl's own client logs a
+// harmless line there at times (e.g. "Unknown stream id 1, discarding
+// message" from its WebSocket exec client), which must not be mistaken
+// for the command's output. It fails the test only when kubectl cannot be
+// run at all.
 func Kubectl(tb testing.TB, kubeconfig, stdin string, args ...string) (string, int) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -25,15 +30,20 @@ func Kubectl(tb testing.TB, kubeconfig, stdin string, args ...string) (string, i
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
-	out, err := cmd.CombinedOutput()
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		return string(out), exit.ExitCode()
+		return stdout.String() + stderr.String(), exit.ExitCode()
 	}
 	if err != nil {
 		tb.Fatalf("kubectl %v: %v", args, err)
 	}
-	return string(out), 0
+	if stderr.Len() > 0 {
+		tb.Logf("kubectl %v stderr: %s", args, stderr.String())
+	}
+	return stdout.String(), 0
 }
 
 // RunningPod creates a pod bound to node (containers "app", with stdin and

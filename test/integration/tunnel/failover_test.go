@@ -2,7 +2,6 @@ package tunnel
 
 import (
 	"errors"
-	"io"
 	"net"
 	"strings"
 	"testing"
@@ -29,21 +28,7 @@ func TestReplicaFailover(t *testing.T) {
 	if err != nil {
 		t.Fatalf("token create: %v: %s", err, stderr)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
-		}
-	}()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	_, port, _ := net.SplitHostPort(testenv.EchoServer(t))
 	ag := startProc(t, testenvCommand(t, "agent", "--tunnel-server", bAgents+","+aAgents,
 		"--tunnel-token", strings.TrimSpace(stdout), "--tunnel-ca-hash", caHash, "--node-name", "edge-ha",
 		"--data-dir", t.TempDir(), "--tunnel-allow", "127.0.0.1:*", "--tunnel-keepalive", "1s", "--tunnel-max-backoff", "1s"))

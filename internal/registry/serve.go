@@ -42,7 +42,9 @@ func (b *Backend) Serve(ctx context.Context, addr string) error {
 	reg := tarsregistry.New(tarsregistry.Config{Source: b, Registrar: b, Logger: log,
 		Rules: tarsregistry.Rules{RegionOf: b.RegionOf, StrictLocal: b.StrictLocal}})
 	defer reg.Close()
-	srv := server.New(server.WithLogger(log))
+	serving.Store(reg)
+	defer serving.CompareAndSwap(reg, nil)
+	srv := server.New(server.WithLogger(log), server.WithInterceptors(observe))
 	ep := endpoint.Endpoint{Proto: endpoint.TCP, Host: host, Port: port, Weight: -1}
 	ad, err := srv.Listen(ep.String())
 	if err != nil {
